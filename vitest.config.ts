@@ -9,7 +9,12 @@ export default defineConfig({
       miniflare: {
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          ENVIRONMENT: 'test',
+          SIM_ENABLED: 'true',
           SIM_SEED: '42',
+          SIM_OFFERS: '300',
+          // Vast.ai needs no key, so it would be pulled over the network; tests opt in with a fake fetch.
+          PROVIDERS_DISABLED: 'vastai',
         },
       },
     })),

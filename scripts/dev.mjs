@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// `npm start`: the whole product on one machine, offline. Applies D1 migrations locally, starts
+// `wrangler dev` (local D1, queues, cron), and drives the cron trigger itself, because wrangler dev
+// only runs scheduled handlers when asked: once as soon as the API answers, then every minute.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const port = Number(process.env.PORT ?? 8787);
+const host = process.env.HOST ?? '127.0.0.1';
+const cronEveryMs = Number(process.env.CRON_INTERVAL_MS ?? 60_000);
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+const childEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1' };
+
+const PROVIDERS = ['RUNPOD', 'VASTAI', 'LAMBDA', 'DATACRUNCH', 'TENSORDOCK', 'SHADEFORM', 'SIM'];
+const SETTINGS = [
+  'ENVIRONMENT',
+  'SIM_ENABLED',
+  'SIM_SEED',
+  'SIM_OFFERS',
+  'PROVIDER_TIMEOUT_MS',
+  'STALE_AFTER_SECONDS',
+  'DELETE_AFTER_SECONDS',
+  'HISTORY_RETENTION_DAYS',
+  'CIRCUIT_FAILURE_THRESHOLD',
+  'CIRCUIT_COOLDOWN_SECONDS',
+  'PROVIDERS_DISABLED',
+  ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
+];
+
+function log(message) {
+  console.log(`[start] ${message}`);
+}
+
+function parseEnvFile(path) {
+  const out = {};
+  if (!existsSync(path)) return out;
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    const m = /^\s*([A-Z0-9_]+)\s*=\s*(.*)\s*$/.exec(line);
+    if (m) out[m[1]] = m[2].replace(/^"(.*)"$/, '$1');
+  }
+  return out;
+}
+
+// Local defaults < the developer's .dev.vars < the environment of `npm start`.
+const vars = { ENVIRONMENT: 'development', SIM_ENABLED: 'true', ...parseEnvFile(join(root, '.dev.vars')) };
+for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];
+const envFile = join(root, '.wrangler', 'start.env');
+mkdirSync(dirname(envFile), { recursive: true });
+writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n') + '\n', { mode: 0o600 });
+
+log('applying D1 migrations to the local database');
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env: { ...childEnv, CI: 'true' }, stdio: 'inherit' });
+if (migrate.status !== 0) {
+  console.error('[start] migrations failed');
+  process.exit(migrate.status ?? 1);
+}
+
+log(`starting wrangler dev on http://${host}:${port}`);
+const dev = spawn(
+  wrangler,
+  ['dev', '--port', String(port), '--ip', host, '--test-scheduled', '--env-file', envFile, '--show-interactive-dev-session=false'],
+  { cwd: root, env: childEnv, stdio: 'inherit' },
+);
+
+let stopping = false;
+function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  dev.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500).unref();
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+dev.on('exit', (code) => {
+  if (!stopping) {
+    console.error(`[start] wrangler dev exited with ${code}`);
+    process.exit(code ?? 1);
+  }
+});
+
+const base = `http://${host}:${port}`;
+
+async function waitForHealth() {
+  for (;;) {
+    try {
+      const res = await fetch(`${base}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function runCron() {
+  try {
+    const res = await fetch(`${base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`);
+    if (!res.ok) log(`cron trigger answered ${res.status}`);
+  } catch (err) {
+    log(`cron trigger failed: ${err.message}`);
+  }
+}
+
+await waitForHealth();
+log('API is up; running the first ingestion');
+await runCron();
+log(`ready: ${base}/v1/offers  ·  docs ${base}/docs  ·  ingestion every ${cronEveryMs / 1000} s`);
+setInterval(runCron, cronEveryMs);

@@ -1,0 +1,82 @@
+// The OpenAPIHono app: middleware order, routes, and the one error path (problem+json).
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { cors } from 'hono/cors';
+import { secureHeaders } from 'hono/secure-headers';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './app-env';
+import { readConfig } from './env';
+import { renderDocs } from './http/docs';
+import { Problem, problemResponse, validationProblem } from './http/problem';
+import { requestId } from './http/request-id';
+import { registerMarket } from './market';
+
+const SOURCE_NAMES: Record<string, string> = { param: 'path', query: 'query', json: 'body', form: 'body', header: 'header', cookie: 'cookie' };
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationProblem(result.error, SOURCE_NAMES[result.target] ?? result.target);
+    },
+  });
+
+  // Order matters: headers and CORS wrap everything (errors included), then request id, then context.
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
+  app.use('/v1/*', cors({ origin: '*', exposeHeaders: ['X-Request-Id', 'X-D1-Bookmark'], maxAge: 86_400 }));
+  app.use('*', requestId);
+  app.use('*', async (c, next) => {
+    c.set('config', readConfig(c.env));
+    // Reads go through a D1 session: served by the nearest replica, yet never older than a
+    // bookmark the client sends back (read-your-writes across requests).
+    const bookmark = c.req.header('x-d1-bookmark');
+    const session = c.env.DB.withSession(bookmark && /^[0-9a-f-]{1,200}$/i.test(bookmark) ? bookmark : 'first-unconstrained');
+    c.set('readDb', session);
+    await next();
+    const latest = session.getBookmark();
+    if (latest) c.header('X-D1-Bookmark', latest);
+  });
+
+  app.get('/healthz', async (c) => {
+    const last = await c.env.DB.prepare(
+      `SELECT started_at, finished_at, status, offers_seen FROM ingestion_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
+    ).first<{ started_at: number; finished_at: number; status: string; offers_seen: number }>();
+    return c.json({
+      status: 'ok',
+      lastIngestion: last
+        ? { startedAt: new Date(last.started_at).toISOString(), status: last.status, offersSeen: last.offers_seen }
+        : null,
+    });
+  });
+
+  registerMarket(app);
+
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'GPUBroker API',
+      version: '0.1.0',
+      description:
+        'One normalized, fresh GPU market across clouds. Money is decimal USD at the edge (integer micro-dollars inside); ' +
+        'times are ISO 8601. Errors are RFC 9457 problem+json.',
+    },
+    servers: [{ url: '/' }],
+  });
+  app.get('/docs', (c) => {
+    c.header('Content-Security-Policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
+    return c.html(renderDocs(app.getOpenAPI31Document({ openapi: '3.1.0', info: { title: 'GPUBroker API', version: '0.1.0' } })));
+  });
+
+  app.notFound((c) => problemResponse(c, new Problem(404, 'not-found', 'Not found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
+  app.onError((err, c) => {
+    if (err instanceof Problem) return problemResponse(c, err);
+    if (err instanceof HTTPException) {
+      const status = err.status as ContentfulStatusCode;
+      return problemResponse(c, new Problem(status, status === 400 ? 'invalid-request' : 'http-error', err.message || 'Request failed', err.message));
+    }
+    console.error(`request ${c.get('requestId')} failed:`, err instanceof Error ? err.stack ?? err.message : err);
+    return problemResponse(c, new Problem(500, 'internal', 'Internal error', 'the server failed; quote the requestId when reporting it'));
+  });
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

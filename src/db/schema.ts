@@ -1,0 +1,162 @@
+// D1 schema (drizzle). Money columns are integer micro-dollars (`*_micro`), times are epoch ms.
+// Migrations in /migrations are generated from this file by drizzle-kit and read before commit.
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** The live market: one row per provider offer, upserted by every ingestion. */
+export const offers = sqliteTable(
+  'offers',
+  {
+    id: text('id').primaryKey(),
+    provider: text('provider').notNull(),
+    externalId: text('external_id').notNull(),
+    gpuModel: text('gpu_model').notNull(),
+    rawGpuName: text('raw_gpu_name').notNull(),
+    gpuCount: integer('gpu_count').notNull(),
+    vramGbPerGpu: integer('vram_gb_per_gpu').notNull(),
+    totalVramGb: integer('total_vram_gb').notNull(),
+    vcpus: real('vcpus'),
+    ramGb: real('ram_gb'),
+    storageGb: real('storage_gb'),
+    pricePerHourMicro: integer('price_per_hour_micro').notNull(),
+    pricePerGpuHourMicro: integer('price_per_gpu_hour_micro').notNull(),
+    pricing: text('pricing', { enum: ['on_demand', 'spot', 'interruptible'] }).notNull(),
+    region: text('region').notNull(),
+    country: text('country'),
+    availability: text('availability', { enum: ['available', 'limited', 'unavailable'] }).notNull(),
+    interconnect: text('interconnect'),
+    source: text('source', { enum: ['live', 'sim'] }).notNull(),
+    observedAt: integer('observed_at').notNull(),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    /** Last ingestion that saw the offer; drives the stale and delete sweeps. */
+    lastSeenAt: integer('last_seen_at').notNull(),
+    /** Last time the price or availability changed. */
+    changedAt: integer('changed_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('offers_provider_external').on(t.provider, t.externalId),
+    // One index per sort, with `id` as the keyset tie-breaker, so a page is an index range scan.
+    index('offers_by_price').on(t.pricePerHourMicro, t.id),
+    index('offers_by_gpu_price').on(t.pricePerGpuHourMicro, t.id),
+    index('offers_by_vram').on(t.vramGbPerGpu, t.id),
+    index('offers_by_count').on(t.gpuCount, t.id),
+    index('offers_by_observed').on(t.observedAt, t.id),
+    // The same sorts within one GPU model, the most common filter.
+    index('offers_model_price').on(t.gpuModel, t.pricePerHourMicro, t.id),
+    index('offers_model_gpu_price').on(t.gpuModel, t.pricePerGpuHourMicro, t.id),
+    index('offers_model_count').on(t.gpuModel, t.gpuCount, t.id),
+    index('offers_last_seen').on(t.lastSeenAt),
+  ],
+);
+
+/** One row per offer each time its price or availability changed (and when first seen). */
+export const priceHistory = sqliteTable(
+  'price_history',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    offerId: text('offer_id').notNull(),
+    provider: text('provider').notNull(),
+    gpuModel: text('gpu_model').notNull(),
+    gpuCount: integer('gpu_count').notNull(),
+    pricing: text('pricing').notNull(),
+    pricePerHourMicro: integer('price_per_hour_micro').notNull(),
+    pricePerGpuHourMicro: integer('price_per_gpu_hour_micro').notNull(),
+    availability: text('availability').notNull(),
+    observedAt: integer('observed_at').notNull(),
+  },
+  (t) => [index('price_history_offer').on(t.offerId, t.observedAt), index('price_history_observed').on(t.observedAt)],
+);
+
+/**
+ * Market price distribution per GPU model and pricing type in 5-minute buckets, written by every
+ * ingestion: min and max fold over the bucket, median is the latest pull's. Feeds the history API.
+ */
+export const gpuPriceBuckets = sqliteTable(
+  'gpu_price_buckets',
+  {
+    gpuModel: text('gpu_model').notNull(),
+    pricing: text('pricing').notNull(),
+    bucketStart: integer('bucket_start').notNull(),
+    minMicro: integer('min_micro').notNull(),
+    medianMicro: integer('median_micro').notNull(),
+    maxMicro: integer('max_micro').notNull(),
+    offerCount: integer('offer_count').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.gpuModel, t.pricing, t.bucketStart] }), index('gpu_price_buckets_start').on(t.bucketStart)],
+);
+
+/** Health of each provider's price API, with the circuit breaker's state. */
+export const providerHealth = sqliteTable('provider_health', {
+  provider: text('provider').primaryKey(),
+  status: text('status', { enum: ['healthy', 'degraded', 'down'] }).notNull(),
+  lastAttemptAt: integer('last_attempt_at'),
+  lastSuccessAt: integer('last_success_at'),
+  lastErrorAt: integer('last_error_at'),
+  lastErrorKind: text('last_error_kind'),
+  lastError: text('last_error'),
+  latencyMs: integer('latency_ms'),
+  offerCount: integer('offer_count').notNull().default(0),
+  unknownGpuCount: integer('unknown_gpu_count').notNull().default(0),
+  skippedCount: integer('skipped_count').notNull().default(0),
+  consecutiveFailures: integer('consecutive_failures').notNull().default(0),
+  circuitOpenUntil: integer('circuit_open_until'),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/** One row per ingestion pass; also the lease that keeps two cron passes from overlapping. */
+export const ingestionRuns = sqliteTable(
+  'ingestion_runs',
+  {
+    id: text('id').primaryKey(),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at'),
+    status: text('status', { enum: ['running', 'succeeded', 'partial', 'failed'] }).notNull(),
+    providersOk: integer('providers_ok').notNull().default(0),
+    providersFailed: integer('providers_failed').notNull().default(0),
+    providersSkipped: integer('providers_skipped').notNull().default(0),
+    offersSeen: integer('offers_seen').notNull().default(0),
+    historyRows: integer('history_rows').notNull().default(0),
+    markedUnavailable: integer('marked_unavailable').notNull().default(0),
+    deleted: integer('deleted').notNull().default(0),
+    durationMs: integer('duration_ms'),
+  },
+  (t) => [index('ingestion_runs_started').on(t.startedAt)],
+);
+
+/** Single-row leases by name: `ingestion` is held by the pass that is running. */
+export const leases = sqliteTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+/**
+ * Current market per GPU model and pricing type (`all` folds every pricing type), rebuilt by each
+ * ingestion so `GET /v1/gpus` is one small read instead of a scan of every offer.
+ */
+export const marketSummary = sqliteTable(
+  'market_summary',
+  {
+    gpuModel: text('gpu_model').notNull(),
+    pricing: text('pricing').notNull(),
+    offerCount: integer('offer_count').notNull(),
+    providerCount: integer('provider_count').notNull(),
+    minMicro: integer('min_micro').notNull(),
+    medianMicro: integer('median_micro').notNull(),
+    maxMicro: integer('max_micro').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.gpuModel, t.pricing] })],
+);
+
+/** Raw GPU names no registry alias matched, per provider: the to-do list for the registry. */
+export const unknownGpuNames = sqliteTable(
+  'unknown_gpu_names',
+  {
+    provider: text('provider').notNull(),
+    rawName: text('raw_name').notNull(),
+    offerCount: integer('offer_count').notNull(),
+    firstSeenAt: integer('first_seen_at').notNull(),
+    lastSeenAt: integer('last_seen_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.rawName] })],
+);

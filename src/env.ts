@@ -1,0 +1,107 @@
+// Bindings and configuration. Every setting is a string var or secret; `readConfig` validates them
+// once per isolate so handlers work with typed values. The README's settings table mirrors CONFIG_DOCS.
+import { z } from 'zod';
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      DB: D1Database;
+      ENVIRONMENT?: string;
+      /** Test-only: the migrations vitest applies before each file. */
+      TEST_MIGRATIONS?: import('cloudflare:test').D1Migration[];
+      [key: string]: unknown;
+    }
+    interface GlobalProps {
+      mainModule: typeof import('./index');
+    }
+  }
+}
+
+export type Bindings = Cloudflare.Env;
+
+const bool = (fallback: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: 'custom', message: `expected true/false, got "${v}"` });
+      return z.NEVER;
+    });
+
+const int = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected an integer in ${min}..${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const ConfigSchema = z.object({
+  ENVIRONMENT: z.string().optional().default('production'),
+  SIM_ENABLED: bool(false),
+  SIM_SEED: z.string().optional().default('gpubroker'),
+  SIM_OFFERS: int(300, 1, 200_000),
+  PROVIDER_TIMEOUT_MS: int(15_000, 100, 120_000),
+  STALE_AFTER_SECONDS: int(600, 60, 7 * 86_400),
+  DELETE_AFTER_SECONDS: int(86_400, 600, 30 * 86_400),
+  HISTORY_RETENTION_DAYS: int(35, 1, 3650),
+  CIRCUIT_FAILURE_THRESHOLD: int(3, 1, 100),
+  CIRCUIT_COOLDOWN_SECONDS: int(300, 10, 86_400),
+  PROVIDERS_DISABLED: z.string().optional().default(''),
+});
+
+export type Config = z.output<typeof ConfigSchema> & {
+  /** Raw env strings, for `<PROVIDER>_API_URL` / `<PROVIDER>_API_KEY` lookups. */
+  raw: Readonly<Record<string, string | undefined>>;
+  disabledProviders: ReadonlySet<string>;
+};
+
+/** Every setting with its default and meaning; the README table is generated from the same words. */
+export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
+  { name: 'PORT', default: '8787', meaning: '`npm start` only: port the local API listens on.' },
+  { name: 'SIM_ENABLED', default: 'true under `npm start`, false when deployed', meaning: 'Serve the simulated provider `sim` (no network).' },
+  { name: 'SIM_SEED', default: 'gpubroker', meaning: 'Seed of the simulated market; the same seed gives the same offers and price walk.' },
+  { name: 'SIM_OFFERS', default: '300', meaning: 'How many offers the simulated provider lists (1–200000).' },
+  { name: 'PROVIDER_TIMEOUT_MS', default: '15000', meaning: 'Per-provider timeout for one pull.' },
+  { name: 'STALE_AFTER_SECONDS', default: '600', meaning: 'An offer not seen for this long is marked `unavailable`.' },
+  { name: 'DELETE_AFTER_SECONDS', default: '86400', meaning: 'An offer not seen for this long is deleted.' },
+  { name: 'HISTORY_RETENTION_DAYS', default: '35', meaning: 'Price history older than this is deleted.' },
+  { name: 'CIRCUIT_FAILURE_THRESHOLD', default: '3', meaning: 'Consecutive failed pulls that open a provider\'s circuit.' },
+  { name: 'CIRCUIT_COOLDOWN_SECONDS', default: '300', meaning: 'How long an open circuit skips the provider before one trial pull.' },
+  { name: 'PROVIDERS_DISABLED', default: '(empty)', meaning: 'Comma-separated provider ids never to pull, e.g. `vastai,sim`.' },
+  { name: '<PROVIDER>_API_KEY', default: '(unset)', meaning: 'API key of a provider (`RUNPOD`, `VASTAI`, `LAMBDA`, `DATACRUNCH`, `TENSORDOCK`, `SHADEFORM`). A provider that needs a key is skipped without one. Set with `wrangler secret put` in production.' },
+  { name: '<PROVIDER>_API_URL', default: "the provider's public API", meaning: 'Base URL of a provider\'s API, e.g. a local mock server.' },
+];
+
+let cached: { env: object; config: Config } | undefined;
+
+export class ConfigError extends Error {}
+
+/** Validates the environment; throws ConfigError naming each bad setting. Cached per env object. */
+export function readConfig(env: Bindings): Config {
+  if (cached && cached.env === env) return cached.config;
+  const raw: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) if (typeof value === 'string') raw[key] = value;
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`invalid configuration: ${detail}`);
+  }
+  const disabledProviders = new Set(
+    parsed.data.PROVIDERS_DISABLED.split(',')
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  const config: Config = { ...parsed.data, raw, disabledProviders };
+  cached = { env, config };
+  return config;
+}

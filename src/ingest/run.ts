@@ -1,0 +1,292 @@
+// One ingestion pass (the cron trigger): pull every enabled provider concurrently, each with its own
+// timeout; store each provider's offers as soon as they arrive; record health; then sweep stale
+// offers and rebuild the market summary. One provider failing never stops the others.
+import { randomId } from '../catalog/ids';
+import { readConfig, type Bindings, type Config } from '../env';
+import { planProviders, type ProviderSetup } from '../providers/registry';
+import { ProviderError, type ProviderPull } from '../providers/types';
+import { circuitOpen, INITIAL_HEALTH, nextHealth, type HealthState, type PullFailure, type PullSuccess } from './health';
+import { refreshMarketSummary, storeOffers, sweepOffers } from './store';
+
+export interface ProviderReport {
+  provider: string;
+  outcome: 'ok' | 'failed' | 'skipped';
+  reason?: string;
+  offers?: number;
+  changed?: number;
+  latencyMs?: number;
+}
+
+export interface IngestionReport {
+  runId: string | null;
+  /** Set when another pass holds the lease and this one did nothing. */
+  skipped?: 'lease_held';
+  startedAt: number;
+  durationMs: number;
+  providers: ProviderReport[];
+  offersSeen: number;
+  historyRows: number;
+  markedUnavailable: number;
+  deleted: number;
+  /** Offer ids that are new or changed price/availability, for live fan-out. */
+  changedOfferIds: string[];
+}
+
+export interface IngestOptions {
+  now?: () => number;
+  /** The fetch adapters use; tests pass one that serves fixtures. */
+  fetch?: typeof fetch;
+}
+
+const LEASE = 'ingestion';
+
+async function acquireLease(db: D1Database, holder: string, now: number, ttlMs: number): Promise<boolean> {
+  const row = await db
+    .prepare(
+      `INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.expires_at < ?4
+       RETURNING holder`,
+    )
+    .bind(LEASE, holder, now + ttlMs, now)
+    .first<{ holder: string }>();
+  return row?.holder === holder;
+}
+
+async function releaseLease(db: D1Database, holder: string): Promise<void> {
+  await db.prepare('DELETE FROM leases WHERE name = ?1 AND holder = ?2').bind(LEASE, holder).run();
+}
+
+interface HealthRow {
+  provider: string;
+  status: HealthState['status'];
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_error_at: number | null;
+  last_error_kind: string | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  offer_count: number;
+  unknown_gpu_count: number;
+  skipped_count: number;
+  consecutive_failures: number;
+  circuit_open_until: number | null;
+}
+
+async function loadHealth(db: D1Database): Promise<Map<string, HealthState>> {
+  const { results } = await db.prepare('SELECT * FROM provider_health').all<HealthRow>();
+  return new Map(
+    results.map((r) => [
+      r.provider,
+      {
+        status: r.status,
+        lastAttemptAt: r.last_attempt_at,
+        lastSuccessAt: r.last_success_at,
+        lastErrorAt: r.last_error_at,
+        lastErrorKind: r.last_error_kind,
+        lastError: r.last_error,
+        latencyMs: r.latency_ms,
+        offerCount: r.offer_count,
+        unknownGpuCount: r.unknown_gpu_count,
+        skippedCount: r.skipped_count,
+        consecutiveFailures: r.consecutive_failures,
+        circuitOpenUntil: r.circuit_open_until,
+      },
+    ]),
+  );
+}
+
+function saveHealthStatement(db: D1Database, provider: string, h: HealthState, now: number): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT OR REPLACE INTO provider_health (provider, status, last_attempt_at, last_success_at, last_error_at,
+         last_error_kind, last_error, latency_ms, offer_count, unknown_gpu_count, skipped_count,
+         consecutive_failures, circuit_open_until, updated_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)`,
+    )
+    .bind(
+      provider,
+      h.status,
+      h.lastAttemptAt,
+      h.lastSuccessAt,
+      h.lastErrorAt,
+      h.lastErrorKind,
+      h.lastError,
+      h.latencyMs,
+      h.offerCount,
+      h.unknownGpuCount,
+      h.skippedCount,
+      h.consecutiveFailures,
+      h.circuitOpenUntil,
+      now,
+    );
+}
+
+/** Runs the adapter with a hard deadline: aborts its requests and stops waiting when time is up. */
+async function pullWithTimeout(setup: ProviderSetup, fetchImpl: typeof fetch, now: number, timeoutMs: number): Promise<ProviderPull> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new ProviderError(setup.adapter.id, 'timeout', `no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      setup.adapter.listOffers({
+        baseUrl: setup.baseUrl,
+        apiKey: setup.apiKey,
+        fetch: fetchImpl,
+        now,
+        signal: controller.signal,
+        settings: setup.settings,
+      }),
+      deadline,
+    ]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+async function ingestProvider(
+  env: Bindings,
+  config: Config,
+  setup: ProviderSetup,
+  prev: HealthState,
+  fetchImpl: typeof fetch,
+  clock: () => number,
+): Promise<ProviderReport & { historyRows: number; changedOfferIds: string[] }> {
+  const provider = setup.adapter.id;
+  const startedAt = clock();
+  const policy = {
+    failureThreshold: config.CIRCUIT_FAILURE_THRESHOLD,
+    cooldownMs: config.CIRCUIT_COOLDOWN_SECONDS * 1000,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+  };
+  if (circuitOpen(prev, startedAt)) {
+    return { provider, outcome: 'skipped', reason: 'circuit open', historyRows: 0, changedOfferIds: [] };
+  }
+  try {
+    const pull = await pullWithTimeout(setup, fetchImpl, startedAt, config.PROVIDER_TIMEOUT_MS);
+    const latencyMs = clock() - startedAt;
+    const stored = await storeOffers(env.DB, pull.offers, startedAt);
+    const success: PullSuccess = {
+      ok: true,
+      at: startedAt,
+      latencyMs,
+      offerCount: pull.offers.length,
+      unknownGpuCount: Object.values(pull.unknownGpuNames).reduce((a, b) => a + b, 0),
+      skippedCount: pull.skipped,
+    };
+    const unknown = Object.entries(pull.unknownGpuNames).map(([name, count]) =>
+      env.DB.prepare(
+        `INSERT INTO unknown_gpu_names (provider, raw_name, offer_count, first_seen_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?4)
+         ON CONFLICT (provider, raw_name) DO UPDATE SET offer_count = excluded.offer_count, last_seen_at = excluded.last_seen_at`,
+      ).bind(provider, name.slice(0, 200), count, startedAt),
+    );
+    await env.DB.batch([saveHealthStatement(env.DB, provider, nextHealth(prev, success, policy), startedAt), ...unknown]);
+    return {
+      provider,
+      outcome: 'ok',
+      offers: pull.offers.length,
+      changed: stored.changedOfferIds.length,
+      latencyMs,
+      historyRows: stored.changedOfferIds.length,
+      changedOfferIds: stored.changedOfferIds,
+    };
+  } catch (err) {
+    const latencyMs = clock() - startedAt;
+    const failure: PullFailure =
+      err instanceof ProviderError
+        ? { ok: false, at: startedAt, latencyMs, kind: err.kind, message: err.message, retryAfterSeconds: err.retryAfterSeconds }
+        : { ok: false, at: startedAt, latencyMs, kind: 'internal', message: err instanceof Error ? err.message : String(err) };
+    console.warn(`ingest: ${provider} failed: ${failure.kind}: ${failure.message}`);
+    await saveHealthStatement(env.DB, provider, nextHealth(prev, failure, policy), startedAt).run();
+    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, historyRows: 0, changedOfferIds: [] };
+  }
+}
+
+/** One full ingestion pass. Safe to call concurrently: a second caller finds the lease held and returns. */
+export async function runIngestion(env: Bindings, options: IngestOptions = {}): Promise<IngestionReport> {
+  const clock = options.now ?? Date.now;
+  const fetchImpl = options.fetch ?? fetch;
+  const config = readConfig(env);
+  const startedAt = clock();
+  const runId = randomId('run_');
+  const leaseMs = config.PROVIDER_TIMEOUT_MS + 120_000;
+  if (!(await acquireLease(env.DB, runId, startedAt, leaseMs))) {
+    return {
+      runId: null,
+      skipped: 'lease_held',
+      startedAt,
+      durationMs: clock() - startedAt,
+      providers: [],
+      offersSeen: 0,
+      historyRows: 0,
+      markedUnavailable: 0,
+      deleted: 0,
+      changedOfferIds: [],
+    };
+  }
+  try {
+    await env.DB.prepare(`INSERT INTO ingestion_runs (id, started_at, status) VALUES (?1, ?2, 'running')`).bind(runId, startedAt).run();
+    const health = await loadHealth(env.DB);
+    const plans = planProviders(config);
+    const results = await Promise.all(
+      plans.map(async (plan) => {
+        if (!plan.enabled) {
+          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, historyRows: 0, changedOfferIds: [] };
+        }
+        const prev = health.get(plan.setup.adapter.id) ?? INITIAL_HEALTH;
+        return ingestProvider(env, config, plan.setup, prev, fetchImpl, clock);
+      }),
+    );
+    const sweepAt = clock();
+    const sweep = await sweepOffers(
+      env.DB,
+      sweepAt,
+      config.STALE_AFTER_SECONDS * 1000,
+      config.DELETE_AFTER_SECONDS * 1000,
+      config.HISTORY_RETENTION_DAYS * 86_400_000,
+    );
+    await refreshMarketSummary(env.DB, sweepAt);
+
+    const ok = results.filter((r) => r.outcome === 'ok').length;
+    const failed = results.filter((r) => r.outcome === 'failed').length;
+    const report: IngestionReport = {
+      runId,
+      startedAt,
+      durationMs: clock() - startedAt,
+      providers: results.map(({ historyRows: _h, changedOfferIds: _c, ...r }) => r),
+      offersSeen: results.reduce((a, r) => a + (r.offers ?? 0), 0),
+      historyRows: results.reduce((a, r) => a + r.historyRows, 0) + sweep.markedUnavailable,
+      markedUnavailable: sweep.markedUnavailable,
+      deleted: sweep.deleted,
+      changedOfferIds: results.flatMap((r) => r.changedOfferIds),
+    };
+    await env.DB.prepare(
+      `UPDATE ingestion_runs SET finished_at = ?2, status = ?3, providers_ok = ?4, providers_failed = ?5,
+         providers_skipped = ?6, offers_seen = ?7, history_rows = ?8, marked_unavailable = ?9, deleted = ?10,
+         duration_ms = ?11 WHERE id = ?1`,
+    )
+      .bind(
+        runId,
+        clock(),
+        failed === 0 ? 'succeeded' : ok > 0 ? 'partial' : 'failed',
+        ok,
+        failed,
+        results.length - ok - failed,
+        report.offersSeen,
+        report.historyRows,
+        report.markedUnavailable,
+        report.deleted,
+        report.durationMs,
+      )
+      .run();
+    return report;
+  } finally {
+    await releaseLease(env.DB, runId);
+  }
+}

@@ -1,0 +1,79 @@
+// Provider health endpoint: adapter list, health rows from ingestion, and live offer counts.
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../app-env';
+import { planProviders } from '../providers/registry';
+import type { listProvidersRoute } from './providers.routes';
+
+interface HealthRow {
+  provider: string;
+  status: 'healthy' | 'degraded' | 'down';
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_error_at: number | null;
+  last_error_kind: string | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  offer_count: number;
+  unknown_gpu_count: number;
+  skipped_count: number;
+  consecutive_failures: number;
+  circuit_open_until: number | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export const listProviders: RouteHandler<typeof listProvidersRoute, AppEnv> = async (c) => {
+  const db = c.var.readDb;
+  const now = Date.now();
+  const [health, counts, unknown] = await Promise.all([
+    db.prepare('SELECT * FROM provider_health').all<HealthRow>(),
+    db
+      .prepare(
+        `SELECT provider, COUNT(*) AS total, SUM(availability <> 'unavailable') AS listed, MAX(observed_at) AS newest
+         FROM offers GROUP BY provider`,
+      )
+      .all<{ provider: string; total: number; listed: number; newest: number | null }>(),
+    db
+      .prepare(
+        `SELECT provider, raw_name, offer_count FROM unknown_gpu_names
+         WHERE last_seen_at >= ?1 ORDER BY offer_count DESC LIMIT 200`,
+      )
+      .bind(now - 86_400_000)
+      .all<{ provider: string; raw_name: string; offer_count: number }>(),
+  ]);
+  const data = planProviders(c.var.config).map((plan) => {
+    const adapter = plan.enabled ? plan.setup.adapter : plan.adapter;
+    const h = health.results.find((r) => r.provider === adapter.id);
+    const n = counts.results.find((r) => r.provider === adapter.id);
+    const open = h?.circuit_open_until != null && h.circuit_open_until > now;
+    return {
+      id: adapter.id,
+      name: adapter.displayName,
+      docsUrl: adapter.docsUrl,
+      enabled: plan.enabled,
+      disabledReason: plan.enabled ? null : plan.reason,
+      status: h ? (open ? 'down' : h.status) : ('unknown' as const),
+      lastAttemptAt: iso(h?.last_attempt_at ?? null),
+      lastSuccessAt: iso(h?.last_success_at ?? null),
+      lastErrorAt: iso(h?.last_error_at ?? null),
+      lastError: h?.last_error ?? null,
+      lastErrorKind: h?.last_error_kind ?? null,
+      latencyMs: h?.latency_ms ?? null,
+      consecutiveFailures: h?.consecutive_failures ?? 0,
+      circuitOpenUntil: open ? iso(h.circuit_open_until) : null,
+      offers: {
+        total: n?.total ?? 0,
+        listed: n?.listed ?? 0,
+        lastPull: h?.offer_count ?? 0,
+        skippedLastPull: h?.skipped_count ?? 0,
+        unknownGpu: h?.unknown_gpu_count ?? 0,
+      },
+      unknownGpuNames: unknown.results.filter((u) => u.provider === adapter.id).map((u) => ({ name: u.raw_name, offers: u.offer_count })),
+      freshness: {
+        newestObservedAt: iso(n?.newest ?? null),
+        ageSeconds: n?.newest != null ? Math.max(0, Math.floor((now - n.newest) / 1000)) : null,
+      },
+    };
+  });
+  return c.json({ data }, 200);
+};
