@@ -38,12 +38,20 @@ export function createApp() {
 
   app.get('/healthz', async (c) => {
     const last = await c.env.DB.prepare(
-      `SELECT started_at, finished_at, status, offers_seen FROM ingestion_runs WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
-    ).first<{ started_at: number; finished_at: number; status: string; offers_seen: number }>();
+      `SELECT id, started_at, finished_at, status, offers_seen, duration_ms FROM ingestion_runs
+       WHERE finished_at IS NOT NULL ORDER BY started_at DESC LIMIT 1`,
+    ).first<{ id: string; started_at: number; finished_at: number; status: string; offers_seen: number; duration_ms: number }>();
     return c.json({
       status: 'ok',
       lastIngestion: last
-        ? { startedAt: new Date(last.started_at).toISOString(), status: last.status, offersSeen: last.offers_seen }
+        ? {
+            id: last.id,
+            startedAt: new Date(last.started_at).toISOString(),
+            finishedAt: new Date(last.finished_at).toISOString(),
+            status: last.status,
+            offersSeen: last.offers_seen,
+            durationMs: last.duration_ms,
+          }
         : null,
     });
   });

@@ -52,8 +52,8 @@ const REGIONS: ReadonlyArray<{ region: string; country: string; factor: number }
 const COUNTS = [1, 1, 1, 2, 2, 4, 4, 8, 8, 8] as const;
 const PRICING: ReadonlyArray<{ pricing: Pricing; discount: number; share: number }> = [
   { pricing: 'on_demand', discount: 1, share: 0.6 },
-  { pricing: 'spot', discount: 0.55, share: 0.25 },
-  { pricing: 'interruptible', discount: 0.45, share: 0.15 },
+  { pricing: 'spot', discount: 0.62, share: 0.25 },
+  { pricing: 'interruptible', discount: 0.52, share: 0.15 },
 ];
 
 const STEP_MS = 60_000;
