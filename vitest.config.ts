@@ -22,5 +22,6 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
+    reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
   },
 });

@@ -5,7 +5,7 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './app-env';
-import { readConfig } from './env';
+import { ConfigError, readConfig } from './env';
 import { renderDocs } from './http/docs';
 import { Problem, problemResponse, validationProblem } from './http/problem';
 import { requestId } from './http/request-id';
@@ -80,6 +80,9 @@ export function createApp() {
     if (err instanceof HTTPException) {
       const status = err.status as ContentfulStatusCode;
       return problemResponse(c, new Problem(status, status === 400 ? 'invalid-request' : 'http-error', err.message || 'Request failed', err.message));
+    }
+    if (err instanceof ConfigError) {
+      return problemResponse(c, new Problem(500, 'misconfigured', 'Server misconfigured', err.message));
     }
     console.error(`request ${c.get('requestId')} failed:`, err instanceof Error ? err.stack ?? err.message : err);
     return problemResponse(c, new Problem(500, 'internal', 'Internal error', 'the server failed; quote the requestId when reporting it'));

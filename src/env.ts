@@ -68,6 +68,9 @@ export type Config = z.output<typeof ConfigSchema> & {
 /** Every setting with its default and meaning; the README table is generated from the same words. */
 export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
   { name: 'PORT', default: '8787', meaning: '`npm start` only: port the local API listens on.' },
+  { name: 'HOST', default: '127.0.0.1', meaning: '`npm start` only: address the local API listens on.' },
+  { name: 'CRON_INTERVAL_MS', default: '60000', meaning: '`npm start` only: how often the local cron trigger fires.' },
+  { name: 'ENVIRONMENT', default: 'production', meaning: 'Environment name (`development` under `npm start`).' },
   { name: 'SIM_ENABLED', default: 'true under `npm start`, false when deployed', meaning: 'Serve the simulated provider `sim` (no network).' },
   { name: 'SIM_SEED', default: 'gpubroker', meaning: 'Seed of the simulated market; the same seed gives the same offers and price walk.' },
   { name: 'SIM_OFFERS', default: '300', meaning: 'How many offers the simulated provider lists (1–200000).' },
