@@ -107,3 +107,20 @@ export function nextHealth(prev: HealthState, outcome: PullSuccess | PullFailure
     circuitOpenUntil,
   };
 }
+
+/** A `provider_health` row as D1 returns it. */
+export interface HealthRow {
+  provider: string;
+  status: HealthStatus;
+  last_attempt_at: number | null;
+  last_success_at: number | null;
+  last_error_at: number | null;
+  last_error_kind: string | null;
+  last_error: string | null;
+  latency_ms: number | null;
+  offer_count: number;
+  unknown_gpu_count: number;
+  skipped_count: number;
+  consecutive_failures: number;
+  circuit_open_until: number | null;
+}

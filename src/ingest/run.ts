@@ -5,7 +5,7 @@ import { randomId } from '../catalog/ids';
 import { readConfig, type Bindings, type Config } from '../env';
 import { planProviders, type ProviderSetup } from '../providers/registry';
 import { ProviderError, type ProviderPull } from '../providers/types';
-import { circuitOpen, INITIAL_HEALTH, nextHealth, type HealthState, type PullFailure, type PullSuccess } from './health';
+import { circuitOpen, INITIAL_HEALTH, nextHealth, type HealthRow, type HealthState, type PullFailure, type PullSuccess } from './health';
 import { refreshMarketSummary, storeOffers, sweepOffers } from './store';
 
 export interface ProviderReport {
@@ -55,22 +55,6 @@ async function acquireLease(db: D1Database, holder: string, now: number, ttlMs: 
 
 async function releaseLease(db: D1Database, holder: string): Promise<void> {
   await db.prepare('DELETE FROM leases WHERE name = ?1 AND holder = ?2').bind(LEASE, holder).run();
-}
-
-interface HealthRow {
-  provider: string;
-  status: HealthState['status'];
-  last_attempt_at: number | null;
-  last_success_at: number | null;
-  last_error_at: number | null;
-  last_error_kind: string | null;
-  last_error: string | null;
-  latency_ms: number | null;
-  offer_count: number;
-  unknown_gpu_count: number;
-  skipped_count: number;
-  consecutive_failures: number;
-  circuit_open_until: number | null;
 }
 
 async function loadHealth(db: D1Database): Promise<Map<string, HealthState>> {

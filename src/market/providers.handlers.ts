@@ -1,24 +1,9 @@
 // Provider health endpoint: adapter list, health rows from ingestion, and live offer counts.
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
+import type { HealthRow } from '../ingest/health';
 import { planProviders } from '../providers/registry';
 import type { listProvidersRoute } from './providers.routes';
-
-interface HealthRow {
-  provider: string;
-  status: 'healthy' | 'degraded' | 'down';
-  last_attempt_at: number | null;
-  last_success_at: number | null;
-  last_error_at: number | null;
-  last_error_kind: string | null;
-  last_error: string | null;
-  latency_ms: number | null;
-  offer_count: number;
-  unknown_gpu_count: number;
-  skipped_count: number;
-  consecutive_failures: number;
-  circuit_open_until: number | null;
-}
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

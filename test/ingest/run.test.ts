@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ingestAt, routeFetch } from './helpers';
+import { ingestAt, routeFetch } from '../helpers';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 const MIN = 60_000;
