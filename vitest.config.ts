@@ -1,5 +1,12 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
+
+/** A fresh EC P-256 signing key per test run, as the JWT_PRIVATE_KEY secret would hold it. */
+function testSigningKey(): string {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  return JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: `test-${randomUUID().slice(0, 8)}` });
+}
 
 export default defineConfig({
   plugins: [
@@ -10,6 +17,9 @@ export default defineConfig({
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           ENVIRONMENT: 'test',
+          JWT_PRIVATE_KEY: testSigningKey(),
+          // A second key the service does not trust, for forged-token tests.
+          TEST_FOREIGN_PRIVATE_KEY: testSigningKey(),
           SIM_ENABLED: 'true',
           SIM_SEED: '42',
           SIM_OFFERS: '300',

@@ -3,6 +3,7 @@
 // `wrangler dev` (local D1, queues, cron), and drives the cron trigger itself, because wrangler dev
 // only runs scheduled handlers when asked: once as soon as the API answers, then every minute.
 import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +28,9 @@ const SETTINGS = [
   'CIRCUIT_FAILURE_THRESHOLD',
   'CIRCUIT_COOLDOWN_SECONDS',
   'PROVIDERS_DISABLED',
+  'JWT_PRIVATE_KEY',
+  'JWT_PUBLIC_KEYS',
+  'ANON_RATE_LIMIT_PER_MIN',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 
@@ -44,8 +48,25 @@ function parseEnvFile(path) {
   return out;
 }
 
+// The JWT signing key for local runs: made once, kept under .wrangler/ (ignored by git).
+function localSigningKey() {
+  const path = join(root, '.wrangler', 'jwt-signing-key.json');
+  if (!existsSync(path)) {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: `local-${randomUUID().slice(0, 8)}` }), { mode: 0o600 });
+    log('generated a local JWT signing key in .wrangler/jwt-signing-key.json');
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
 // Local defaults < the developer's .dev.vars < the environment of `npm start`.
-const vars = { ENVIRONMENT: 'development', SIM_ENABLED: 'true', ...parseEnvFile(join(root, '.dev.vars')) };
+const vars = {
+  ENVIRONMENT: 'development',
+  SIM_ENABLED: 'true',
+  JWT_PRIVATE_KEY: localSigningKey(),
+  ...parseEnvFile(join(root, '.dev.vars')),
+};
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];
 const envFile = join(root, '.wrangler', 'start.env');
 mkdirSync(dirname(envFile), { recursive: true });

@@ -10,6 +10,7 @@ import { renderDocs } from './http/docs';
 import { Problem, problemResponse, validationProblem } from './http/problem';
 import { requestId } from './http/request-id';
 import { registerMarket } from './market';
+import { authenticate } from './tenancy/auth.middleware';
 
 const SOURCE_NAMES: Record<string, string> = { param: 'path', query: 'query', json: 'body', form: 'body', header: 'header', cookie: 'cookie' };
 
@@ -35,6 +36,7 @@ export function createApp() {
     const latest = session.getBookmark();
     if (latest) c.header('X-D1-Bookmark', latest);
   });
+  app.use('/v1/*', authenticate);
 
   app.get('/healthz', async (c) => {
     const last = await c.env.DB.prepare(

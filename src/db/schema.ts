@@ -160,3 +160,125 @@ export const unknownGpuNames = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.provider, t.rawName] })],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Tenancy and identity. Every tenant-owned table leads with `tenant_id`, and so do its indexes.
+
+export const tenants = sqliteTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  plan: text('plan').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: text('id').primaryKey(),
+    /** Lower-cased, trimmed. */
+    email: text('email').notNull(),
+    /** `pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>`: parameters travel with the hash. */
+    passwordHash: text('password_hash').notNull(),
+    isPlatformAdmin: integer('is_platform_admin', { mode: 'boolean' }).notNull().default(false),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('users_email').on(t.email)],
+);
+
+export const memberships = sqliteTable(
+  'memberships',
+  {
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull(),
+    role: text('role', { enum: ['owner', 'admin', 'member', 'viewer'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), index('memberships_user').on(t.userId)],
+);
+
+export const apiKeys = sqliteTable(
+  'api_keys',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['owner', 'admin', 'member', 'viewer'] }).notNull(),
+    /** Hex SHA-256 of the whole key; the key itself is never stored. */
+    keyHash: text('key_hash').notNull(),
+    /** First characters of the key, shown in lists so people can tell keys apart. */
+    preview: text('preview').notNull(),
+    createdBy: text('created_by'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at'),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('api_keys_hash').on(t.keyHash), index('api_keys_tenant').on(t.tenantId, t.createdAt)],
+);
+
+/** Refresh tokens, rotated on use; a reused one revokes its whole family. */
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    userId: text('user_id').notNull(),
+    familyId: text('family_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    usedAt: integer('used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [uniqueIndex('refresh_tokens_hash').on(t.tokenHash), index('refresh_tokens_family').on(t.tenantId, t.familyId)],
+);
+
+/** Failed logins, per account and per IP, for throttling (rows older than the window are pruned). */
+export const loginFailures = sqliteTable(
+  'login_failures',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    /** `email:<sha256>` or `ip:<address>`: emails are hashed so the table does not list who tried. */
+    subject: text('subject').notNull(),
+    at: integer('at').notNull(),
+  },
+  (t) => [index('login_failures_subject').on(t.subject, t.at)],
+);
+
+/** Append-only record of security-relevant actions. */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    at: integer('at').notNull(),
+    actorType: text('actor_type', { enum: ['user', 'api_key', 'system', 'anonymous'] }).notNull(),
+    actorId: text('actor_id'),
+    action: text('action').notNull(),
+    targetType: text('target_type'),
+    targetId: text('target_id'),
+    ip: text('ip'),
+    /** JSON object with action-specific detail; never a secret. */
+    detail: text('detail').notNull().default('{}'),
+  },
+  (t) => [index('audit_log_tenant').on(t.tenantId, t.at, t.id)],
+);
+
+/** Stored first responses of POSTs with an Idempotency-Key, replayed for 24 hours. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    tenantId: text('tenant_id').notNull(),
+    key: text('key').notNull(),
+    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    requestHash: text('request_hash').notNull(),
+    /** `in_progress` while the first request runs; then `done`. */
+    state: text('state', { enum: ['in_progress', 'done'] }).notNull(),
+    status: integer('status'),
+    headers: text('headers'),
+    body: text('body'),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
+);

@@ -1,0 +1,28 @@
+// The price list: one table of plans, their monthly fee and the limits that follow from them.
+// Rate limits and deployment limits read these numbers; change them here and nowhere else.
+
+export const PLAN_IDS = ['free', 'basic', 'pro', 'corp', 'enterprise'] as const;
+export type PlanId = (typeof PLAN_IDS)[number];
+
+export interface Plan {
+  id: PlanId;
+  name: string;
+  /** Monthly fee in integer micro-dollars; null: priced per contract. */
+  monthlyFeeMicroUsd: number | null;
+  /** Sustained API requests per minute; also the burst a tenant may spend at once. */
+  requestsPerMinute: number;
+  /** Deployments running at the same time; null: unlimited. */
+  concurrentDeployments: number | null;
+}
+
+export const PLANS: Readonly<Record<PlanId, Plan>> = {
+  free: { id: 'free', name: 'Free', monthlyFeeMicroUsd: 0, requestsPerMinute: 10, concurrentDeployments: 1 },
+  basic: { id: 'basic', name: 'Basic', monthlyFeeMicroUsd: 29_000_000, requestsPerMinute: 30, concurrentDeployments: 2 },
+  pro: { id: 'pro', name: 'Pro', monthlyFeeMicroUsd: 99_000_000, requestsPerMinute: 100, concurrentDeployments: 5 },
+  corp: { id: 'corp', name: 'Corp', monthlyFeeMicroUsd: 499_000_000, requestsPerMinute: 500, concurrentDeployments: 10 },
+  enterprise: { id: 'enterprise', name: 'Enterprise', monthlyFeeMicroUsd: null, requestsPerMinute: 1000, concurrentDeployments: null },
+};
+
+export function isPlanId(value: string): value is PlanId {
+  return (PLAN_IDS as readonly string[]).includes(value);
+}
