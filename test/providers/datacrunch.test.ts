@@ -1,48 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { datacrunch } from '../../src/providers/datacrunch';
-import type { ProviderContext } from '../../src/providers/types';
 import availabilityAwkward from '../../src/providers/fixtures/datacrunch/instance-availability-awkward.json';
 import spotAvailability from '../../src/providers/fixtures/datacrunch/instance-availability-spot.json';
 import availability from '../../src/providers/fixtures/datacrunch/instance-availability.json';
 import instanceTypesAwkward from '../../src/providers/fixtures/datacrunch/instance-types-awkward.json';
 import instanceTypes from '../../src/providers/fixtures/datacrunch/instance-types.json';
 import token from '../../src/providers/fixtures/datacrunch/token.json';
+import { describeTransportFailures, fakeFetch, makeContext, offerById as offer, pullOffers, type Routes, TEST_NOW as NOW } from './support';
 
 const BASE = 'https://dc.test/v1';
 const KEY = 'client-id-123:client-secret-456';
-const NOW = Date.UTC(2026, 10, 26);
 
-interface Route {
-  status?: number;
-  body?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
-interface Recorded {
-  method: string;
-  url: string;
-  headers: Headers;
-  body: string | undefined;
-}
-
-/** A fetch that answers `METHOD url` from fixtures and records every request; unknown URLs get 404. */
-function fakeFetch(routes: Record<string, Route>): { fetch: typeof fetch; requests: Recorded[] } {
-  const requests: Recorded[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    const method = init?.method ?? 'GET';
-    requests.push({ method, url, headers: new Headers(init?.headers), body: typeof init?.body === 'string' ? init.body : undefined });
-    const route = routes[`${method} ${url}`];
-    if (!route) return new Response('not found', { status: 404 });
-    return new Response(route.text ?? JSON.stringify(route.body), {
-      status: route.status ?? 200,
-      headers: { 'content-type': 'application/json', ...route.headers },
-    });
-  };
-  return { fetch: fn as typeof fetch, requests };
-}
-
-function routes(overrides: Record<string, Route> = {}): Record<string, Route> {
+function routes(overrides: Routes = {}): Routes {
   return {
     [`POST ${BASE}/oauth2/token`]: { body: token },
     [`GET ${BASE}/instance-types?currency=usd`]: { body: instanceTypes },
@@ -52,28 +21,10 @@ function routes(overrides: Record<string, Route> = {}): Record<string, Route> {
   };
 }
 
-function context(fetchFn: typeof fetch, overrides: Partial<ProviderContext> = {}): ProviderContext {
-  return {
-    baseUrl: BASE,
-    apiKey: KEY,
-    fetch: fetchFn,
-    now: NOW,
-    signal: new AbortController().signal,
-    settings: {},
-    ...overrides,
-  };
-}
+const CONTEXT = { baseUrl: BASE, apiKey: KEY };
 
-async function pull(overrides: Record<string, Route> = {}) {
-  const { fetch, requests } = fakeFetch(routes(overrides));
-  const result = await datacrunch.listOffers(context(fetch));
-  return { result, requests };
-}
-
-function offer(offers: Awaited<ReturnType<typeof datacrunch.listOffers>>['offers'], externalId: string) {
-  const found = offers.find((o) => o.externalId === externalId);
-  expect(found, externalId).toBeDefined();
-  return found!;
+function pull(overrides: Routes = {}) {
+  return pullOffers(datacrunch, routes(overrides), CONTEXT);
 }
 
 describe('datacrunch adapter: requests', () => {
@@ -103,7 +54,7 @@ describe('datacrunch adapter: requests', () => {
 
   it('refuses a key that is not client_id:client_secret without calling the API', async () => {
     const { fetch, requests } = fakeFetch(routes());
-    await expect(datacrunch.listOffers(context(fetch, { apiKey: 'just-one-part' }))).rejects.toMatchObject({ kind: 'auth' });
+    await expect(datacrunch.listOffers(makeContext(datacrunch, { ...CONTEXT, apiKey: 'just-one-part', fetch }))).rejects.toMatchObject({ kind: 'auth' });
     expect(requests).toHaveLength(0);
   });
 });
@@ -243,50 +194,34 @@ describe('datacrunch adapter: awkward records', () => {
   });
 });
 
-describe('datacrunch adapter: failures', () => {
+// Failures injected into the instance-types read, after the token exchange and beside the availability reads.
+describeTransportFailures('datacrunch', {
+  adapter: datacrunch,
+  context: CONTEXT,
+  prelude: routes(),
+  target: `GET ${BASE}/instance-types?currency=usd`,
+  unauthorizedBody: { code: 'unauthorized_request' },
+  wrongShapes: { 'instance types that are not a list': { instance_types: instanceTypes } },
+});
+
+describe('datacrunch adapter: token and availability failures', () => {
   it('reports a rejected token request as an auth error', async () => {
     const p = pull({ [`POST ${BASE}/oauth2/token`]: { status: 401, body: { code: 'unauthorized_request' } } });
     await expect(p).rejects.toMatchObject({ kind: 'auth', status: 401 });
   });
 
-  it('reports HTTP 429 as rate limited with the Retry-After seconds', async () => {
-    const p = pull({ [`GET ${BASE}/instance-types?currency=usd`]: { status: 429, body: {}, headers: { 'retry-after': '30' } } });
-    await expect(p).rejects.toMatchObject({ kind: 'rate_limited', retryAfterSeconds: 30 });
-  });
-
-  it('reports HTTP 500 as unavailable', async () => {
-    const p = pull({ [`GET ${BASE}/instance-availability`]: { status: 500, text: 'oops' } });
-    await expect(p).rejects.toMatchObject({ kind: 'unavailable', status: 500 });
-  });
-
-  it('reports HTTP 503 as unavailable', async () => {
+  it('reports an unavailable token endpoint as unavailable', async () => {
     const p = pull({ [`POST ${BASE}/oauth2/token`]: { status: 503, text: 'maintenance' } });
     await expect(p).rejects.toMatchObject({ kind: 'unavailable', status: 503 });
-  });
-
-  it('reports a request that outlives the pull timeout as a timeout', async () => {
-    const controller = new AbortController();
-    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-      })) as typeof fetch;
-    const p = datacrunch.listOffers(context(hanging, { signal: controller.signal }));
-    controller.abort();
-    await expect(p).rejects.toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a body that is not JSON as a bad response', async () => {
-    const p = pull({ [`GET ${BASE}/instance-types?currency=usd`]: { text: '<html>gateway</html>' } });
-    await expect(p).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports instance types that are not a list as a bad response', async () => {
-    const p = pull({ [`GET ${BASE}/instance-types?currency=usd`]: { body: { instance_types: instanceTypes } } });
-    await expect(p).rejects.toMatchObject({ kind: 'bad_response' });
   });
 
   it('reports a token response without an access token as a bad response', async () => {
     const p = pull({ [`POST ${BASE}/oauth2/token`]: { body: { token_type: 'Bearer', expires_in: 3600 } } });
     await expect(p).rejects.toMatchObject({ kind: 'bad_response' });
+  });
+
+  it('reports a failing availability read as unavailable', async () => {
+    const p = pull({ [`GET ${BASE}/instance-availability`]: { status: 500, text: 'oops' } });
+    await expect(p).rejects.toMatchObject({ kind: 'unavailable', status: 500 });
   });
 });

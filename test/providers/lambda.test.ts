@@ -1,61 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import type { NormalizedOffer } from '../../src/catalog/offer';
 import invalidKey from '../../src/providers/fixtures/lambda/error-invalid-api-key.json';
 import awkward from '../../src/providers/fixtures/lambda/instance-types-awkward.json';
 import instanceTypes from '../../src/providers/fixtures/lambda/instance-types.json';
 import { lambda } from '../../src/providers/lambda';
-import type { ProviderContext } from '../../src/providers/types';
+import { type Answer, describeTransportFailures, fakeFetch, makeContext, offerById as offer, pullOffers, TEST_NOW as NOW } from './support';
 
 const BASE = 'https://lambda.test/api/v1';
 const KEY = 'secret_lambda_key';
-const NOW = Date.UTC(2026, 10, 26);
 
-interface Answer {
-  status?: number;
-  body?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
-interface Recorded {
-  method: string;
-  url: string;
-  headers: Headers;
-  body: string | undefined;
-}
+const CONTEXT = { baseUrl: BASE, apiKey: KEY };
 
-/** A fetch that gives every request the same answer and records what was asked. */
-function fakeFetch(answer: Answer): { fetch: typeof fetch; requests: Recorded[] } {
-  const requests: Recorded[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    requests.push({
-      method: init?.method ?? 'GET',
-      url,
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : undefined,
-    });
-    return new Response(answer.text ?? JSON.stringify(answer.body), {
-      status: answer.status ?? 200,
-      headers: { 'content-type': 'application/json', ...answer.headers },
-    });
-  };
-  return { fetch: fn as typeof fetch, requests };
-}
-
-function context(fetchFn: typeof fetch, overrides: Partial<ProviderContext> = {}): ProviderContext {
-  return { baseUrl: BASE, apiKey: KEY, fetch: fetchFn, now: NOW, signal: new AbortController().signal, settings: {}, ...overrides };
-}
-
-async function pull(answer: Answer = { body: instanceTypes }) {
-  const { fetch, requests } = fakeFetch(answer);
-  const result = await lambda.listOffers(context(fetch));
-  return { result, requests };
-}
-
-function offer(offers: NormalizedOffer[], externalId: string): NormalizedOffer {
-  const found = offers.find((o) => o.externalId === externalId);
-  expect(found, externalId).toBeDefined();
-  return found!;
+function pull(answer: Answer = { body: instanceTypes }) {
+  return pullOffers(lambda, { '/instance-types': answer }, CONTEXT);
 }
 
 describe('lambda adapter: request', () => {
@@ -70,8 +26,8 @@ describe('lambda adapter: request', () => {
   });
 
   it('refuses to call Lambda without a key', async () => {
-    const { fetch, requests } = fakeFetch({ body: instanceTypes });
-    await expect(lambda.listOffers(context(fetch, { apiKey: undefined }))).rejects.toMatchObject({ kind: 'auth' });
+    const { fetch, requests } = fakeFetch({ '/instance-types': { body: instanceTypes } });
+    await expect(lambda.listOffers(makeContext(lambda, { ...CONTEXT, apiKey: undefined, fetch }))).rejects.toMatchObject({ kind: 'auth' });
     expect(requests).toHaveLength(0);
   });
 });
@@ -212,51 +168,10 @@ describe('lambda adapter: awkward records', () => {
   });
 });
 
-describe('lambda adapter: failures', () => {
-  it('reports HTTP 401 as an auth error', async () => {
-    await expect(pull({ status: 401, body: invalidKey })).rejects.toMatchObject({ kind: 'auth', status: 401 });
-  });
-
-  it('reports HTTP 429 as rate limited with the Retry-After seconds', async () => {
-    await expect(pull({ status: 429, text: '', headers: { 'retry-after': '60' } })).rejects.toMatchObject({
-      kind: 'rate_limited',
-      retryAfterSeconds: 60,
-    });
-  });
-
-  it('reports HTTP 500 as unavailable', async () => {
-    await expect(pull({ status: 500, body: { error: { code: 'global/unknown', message: 'Unknown error' } } })).rejects.toMatchObject({
-      kind: 'unavailable',
-      status: 500,
-    });
-  });
-
-  it('reports HTTP 503 as unavailable', async () => {
-    await expect(pull({ status: 503, text: 'upstream unavailable' })).rejects.toMatchObject({ kind: 'unavailable', status: 503 });
-  });
-
-  it('reports a request aborted by the pull timeout as a timeout', async () => {
-    const controller = new AbortController();
-    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        const abort = () => reject(new DOMException('The operation was aborted', 'AbortError'));
-        if (init?.signal?.aborted) abort();
-        init?.signal?.addEventListener('abort', abort);
-      })) as typeof fetch;
-    const pending = lambda.listOffers(context(hanging, { signal: controller.signal }));
-    controller.abort();
-    await expect(pending).rejects.toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a body that is not JSON as a bad response', async () => {
-    await expect(pull({ text: 'Service temporarily unavailable' })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports an empty object as a bad response', async () => {
-    await expect(pull({ body: {} })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports data that is a list instead of a map of instance types as a bad response', async () => {
-    await expect(pull({ body: { data: [] } })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
+describeTransportFailures('lambda', {
+  adapter: lambda,
+  context: CONTEXT,
+  target: '/instance-types',
+  unauthorizedBody: invalidKey,
+  wrongShapes: { 'data that is a list instead of a map of instance types': { data: [] } },
 });

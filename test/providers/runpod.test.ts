@@ -1,63 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import type { NormalizedOffer } from '../../src/catalog/offer';
 import awkward from '../../src/providers/fixtures/runpod/gpu-types-awkward.json';
 import gpuTypes from '../../src/providers/fixtures/runpod/gpu-types.json';
 import graphqlError from '../../src/providers/fixtures/runpod/graphql-error.json';
 import graphqlUnauthorized from '../../src/providers/fixtures/runpod/graphql-unauthorized.json';
 import { RUNPOD_QUERY, runpod } from '../../src/providers/runpod';
-import type { ProviderContext } from '../../src/providers/types';
+import { type Answer, describeTransportFailures, fakeFetch, makeContext, offerById as offer, pullOffers, TEST_NOW as NOW } from './support';
 
 const BASE = 'https://runpod.test';
 const KEY = 'rpa_test_key';
-const NOW = Date.UTC(2026, 10, 26);
 const H100 = 'NVIDIA H100 80GB HBM3';
 
-interface Answer {
-  status?: number;
-  body?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
-interface Recorded {
-  method: string;
-  url: string;
-  headers: Headers;
-  body: string | undefined;
-}
+const CONTEXT = { baseUrl: BASE, apiKey: KEY };
 
-/** A fetch that gives every request the same answer and records what was asked. */
-function fakeFetch(answer: Answer): { fetch: typeof fetch; requests: Recorded[] } {
-  const requests: Recorded[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    requests.push({
-      method: init?.method ?? 'GET',
-      url,
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : undefined,
-    });
-    return new Response(answer.text ?? JSON.stringify(answer.body), {
-      status: answer.status ?? 200,
-      headers: { 'content-type': 'application/json', ...answer.headers },
-    });
-  };
-  return { fetch: fn as typeof fetch, requests };
-}
-
-function context(fetchFn: typeof fetch, overrides: Partial<ProviderContext> = {}): ProviderContext {
-  return { baseUrl: BASE, apiKey: KEY, fetch: fetchFn, now: NOW, signal: new AbortController().signal, settings: {}, ...overrides };
-}
-
-async function pull(answer: Answer = { body: gpuTypes }) {
-  const { fetch, requests } = fakeFetch(answer);
-  const result = await runpod.listOffers(context(fetch));
-  return { result, requests };
-}
-
-function offer(offers: NormalizedOffer[], externalId: string): NormalizedOffer {
-  const found = offers.find((o) => o.externalId === externalId);
-  expect(found, externalId).toBeDefined();
-  return found!;
+function pull(answer: Answer = { body: gpuTypes }) {
+  return pullOffers(runpod, { '/graphql': answer }, CONTEXT);
 }
 
 describe('runpod adapter: request', () => {
@@ -85,8 +41,8 @@ describe('runpod adapter: request', () => {
   });
 
   it('refuses to call RunPod without a key', async () => {
-    const { fetch, requests } = fakeFetch({ body: gpuTypes });
-    await expect(runpod.listOffers(context(fetch, { apiKey: undefined }))).rejects.toMatchObject({ kind: 'auth' });
+    const { fetch, requests } = fakeFetch({ '/graphql': { body: gpuTypes } });
+    await expect(runpod.listOffers(makeContext(runpod, { ...CONTEXT, apiKey: undefined, fetch }))).rejects.toMatchObject({ kind: 'auth' });
     expect(requests).toHaveLength(0);
   });
 });
@@ -229,56 +185,19 @@ describe('runpod adapter: awkward records', () => {
   });
 });
 
-describe('runpod adapter: failures', () => {
-  it('reports HTTP 401 as an auth error', async () => {
-    await expect(pull({ status: 401, body: { error: 'Unauthorized' } })).rejects.toMatchObject({ kind: 'auth', status: 401 });
-  });
+describeTransportFailures('runpod', {
+  adapter: runpod,
+  context: CONTEXT,
+  target: '/graphql',
+  wrongShapes: { 'gpuTypes that is not a list': { data: { gpuTypes: 'H100' } } },
+});
 
+describe('runpod adapter: GraphQL errors', () => {
   it('reports a GraphQL "unauthorized" error as an auth error', async () => {
     await expect(pull({ body: graphqlUnauthorized })).rejects.toMatchObject({ kind: 'auth' });
   });
 
   it('reports any other GraphQL error as a bad response', async () => {
     await expect(pull({ body: graphqlError })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports HTTP 429 as rate limited with the Retry-After seconds', async () => {
-    await expect(pull({ status: 429, text: 'slow down', headers: { 'retry-after': '30' } })).rejects.toMatchObject({
-      kind: 'rate_limited',
-      retryAfterSeconds: 30,
-    });
-  });
-
-  it('reports HTTP 500 as unavailable', async () => {
-    await expect(pull({ status: 500, text: 'oops' })).rejects.toMatchObject({ kind: 'unavailable', status: 500 });
-  });
-
-  it('reports HTTP 503 as unavailable', async () => {
-    await expect(pull({ status: 503, text: 'maintenance' })).rejects.toMatchObject({ kind: 'unavailable', status: 503 });
-  });
-
-  it('reports a request aborted by the pull timeout as a timeout', async () => {
-    const controller = new AbortController();
-    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        const abort = () => reject(new DOMException('The operation was aborted', 'AbortError'));
-        if (init?.signal?.aborted) abort();
-        init?.signal?.addEventListener('abort', abort);
-      })) as typeof fetch;
-    const pending = runpod.listOffers(context(hanging, { signal: controller.signal }));
-    controller.abort();
-    await expect(pending).rejects.toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a body that is not JSON as a bad response', async () => {
-    await expect(pull({ text: '<html>502 Bad Gateway</html>' })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports an empty object as a bad response', async () => {
-    await expect(pull({ body: {} })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports gpuTypes that is not a list as a bad response', async () => {
-    await expect(pull({ body: { data: { gpuTypes: 'H100' } } })).rejects.toMatchObject({ kind: 'bad_response' });
   });
 });

@@ -1,64 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { shadeform } from '../../src/providers/shadeform';
-import type { ProviderContext, ProviderPull } from '../../src/providers/types';
 import instanceTypesAwkward from '../../src/providers/fixtures/shadeform/instance-types-awkward.json';
 import instanceTypes from '../../src/providers/fixtures/shadeform/instance-types.json';
+import { type Answer, describeTransportFailures, fakeFetch, makeContext, offerById as offer, pullOffers, TEST_NOW as NOW } from './support';
 
 const BASE = 'https://sf.test/v1';
 const KEY = 'sf-key-xyz';
-const NOW = Date.UTC(2026, 10, 26);
 
-interface Route {
-  status?: number;
-  body?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
-interface Recorded {
-  method: string;
-  url: string;
-  headers: Headers;
-}
+const CONTEXT = { baseUrl: BASE, apiKey: KEY };
 
-/** A fetch that answers `METHOD url` from fixtures and records every request; unknown URLs get 404. */
-function fakeFetch(routes: Record<string, Route>): { fetch: typeof fetch; requests: Recorded[] } {
-  const requests: Recorded[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    const method = init?.method ?? 'GET';
-    requests.push({ method, url, headers: new Headers(init?.headers) });
-    const route = routes[`${method} ${url}`];
-    if (!route) return new Response('not found', { status: 404 });
-    return new Response(route.text ?? JSON.stringify(route.body), {
-      status: route.status ?? 200,
-      headers: { 'content-type': 'application/json', ...route.headers },
-    });
-  };
-  return { fetch: fn as typeof fetch, requests };
-}
-
-function context(fetchFn: typeof fetch, overrides: Partial<ProviderContext> = {}): ProviderContext {
-  return {
-    baseUrl: BASE,
-    apiKey: KEY,
-    fetch: fetchFn,
-    now: NOW,
-    signal: new AbortController().signal,
-    settings: {},
-    ...overrides,
-  };
-}
-
-async function pull(route: Route = { body: instanceTypes }) {
-  const { fetch, requests } = fakeFetch({ [`GET ${BASE}/instances/types`]: route });
-  const result = await shadeform.listOffers(context(fetch));
-  return { result, requests };
-}
-
-function offer(result: ProviderPull, externalId: string) {
-  const found = result.offers.find((o) => o.externalId === externalId);
-  expect(found, externalId).toBeDefined();
-  return found!;
+function pull(answer: Answer = { body: instanceTypes }) {
+  return pullOffers(shadeform, { '/instances/types': answer }, CONTEXT);
 }
 
 describe('shadeform adapter: requests', () => {
@@ -73,7 +25,7 @@ describe('shadeform adapter: requests', () => {
 
   it('refuses to pull without a key', async () => {
     const { fetch, requests } = fakeFetch({});
-    await expect(shadeform.listOffers(context(fetch, { apiKey: undefined }))).rejects.toMatchObject({ kind: 'auth' });
+    await expect(shadeform.listOffers(makeContext(shadeform, { ...CONTEXT, apiKey: undefined, fetch }))).rejects.toMatchObject({ kind: 'auth' });
     expect(requests).toHaveLength(0);
   });
 });
@@ -81,7 +33,7 @@ describe('shadeform adapter: requests', () => {
 describe('shadeform adapter: mapping', () => {
   it('maps an instance type in one region to an offer priced from integer cents', async () => {
     const { result } = await pull();
-    expect(offer(result, 'lambdalabs:H100:us-south-1')).toEqual({
+    expect(offer(result.offers, 'lambdalabs:H100:us-south-1')).toEqual({
       provider: 'shadeform',
       externalId: 'lambdalabs:H100:us-south-1',
       gpuModel: 'H100-PCIE-80GB',
@@ -106,19 +58,19 @@ describe('shadeform adapter: mapping', () => {
 
   it('makes one offer per region, available only where Shadeform says so', async () => {
     const { result } = await pull();
-    expect(offer(result, 'lambdalabs:H100:us-west-1').availability).toBe('unavailable');
+    expect(offer(result.offers, 'lambdalabs:H100:us-west-1').availability).toBe('unavailable');
     expect(result.offers).toHaveLength(7);
     expect(result.offers.filter((o) => o.availability === 'available')).toHaveLength(5);
   });
 
   it('keeps the underlying cloud apart when two clouds sell the same shade instance type', async () => {
     const { result } = await pull();
-    expect(offer(result, 'hyperstack:A6000:canada-1')).toMatchObject({
+    expect(offer(result.offers, 'hyperstack:A6000:canada-1')).toMatchObject({
       gpuModel: 'A6000',
       region: 'hyperstack:canada-1',
       pricePerHourMicroUsd: 500_000,
     });
-    expect(offer(result, 'massedcompute:A6000:wichita-usa-1')).toMatchObject({
+    expect(offer(result.offers, 'massedcompute:A6000:wichita-usa-1')).toMatchObject({
       gpuModel: 'A6000',
       region: 'massedcompute:wichita-usa-1',
       pricePerHourMicroUsd: 570_000,
@@ -127,7 +79,7 @@ describe('shadeform adapter: mapping', () => {
 
   it('divides a multi-GPU price per GPU and keeps the SXM interconnect', async () => {
     const { result } = await pull();
-    expect(offer(result, 'crusoe:H100x8:us-east1-a')).toMatchObject({
+    expect(offer(result.offers, 'crusoe:H100x8:us-east1-a')).toMatchObject({
       gpuModel: 'H100-80GB',
       rawGpuName: 'H100',
       gpuCount: 8,
@@ -140,7 +92,7 @@ describe('shadeform adapter: mapping', () => {
 
   it('maps a memory-suffixed GPU type like A100_80G to its canonical model', async () => {
     const { result } = await pull();
-    expect(offer(result, 'datacrunch:A100_80Gx8:helsinki-finland-1')).toMatchObject({
+    expect(offer(result.offers, 'datacrunch:A100_80Gx8:helsinki-finland-1')).toMatchObject({
       gpuModel: 'A100-80GB',
       pricePerHourMicroUsd: 10_320_000,
       pricePerGpuHourMicroUsd: 1_290_000,
@@ -149,10 +101,10 @@ describe('shadeform adapter: mapping', () => {
 
   it('takes the country from the display name, or from a country word in the region slug', async () => {
     const { result } = await pull();
-    expect(offer(result, 'datacrunch:A100_80Gx8:helsinki-finland-1').country).toBe('FI');
-    expect(offer(result, 'massedcompute:A6000:wichita-usa-1').country).toBe('US');
-    expect(offer(result, 'hyperstack:A6000:canada-1').country).toBe('CA');
-    expect(offer(result, 'crusoe:H100x8:eu-iceland1-a').country).toBe('IS');
+    expect(offer(result.offers, 'datacrunch:A100_80Gx8:helsinki-finland-1').country).toBe('FI');
+    expect(offer(result.offers, 'massedcompute:A6000:wichita-usa-1').country).toBe('US');
+    expect(offer(result.offers, 'hyperstack:A6000:canada-1').country).toBe('CA');
+    expect(offer(result.offers, 'crusoe:H100x8:eu-iceland1-a').country).toBe('IS');
   });
 
   it('builds the same unique externalIds on every pull', async () => {
@@ -168,7 +120,7 @@ describe('shadeform adapter: awkward records', () => {
 
   it('keeps an offer whose GPU the registry does not know as "unknown" and counts the name', async () => {
     const { result } = await pull(awkward);
-    expect(offer(result, 'excesssupply:QX9:us-east-1')).toMatchObject({
+    expect(offer(result.offers, 'excesssupply:QX9:us-east-1')).toMatchObject({
       gpuModel: 'unknown',
       rawGpuName: 'QX9',
       vramGbPerGpu: 32,
@@ -184,7 +136,7 @@ describe('shadeform adapter: awkward records', () => {
 
   it('tolerates null specs and a missing available flag, which it reads as unavailable', async () => {
     const { result } = await pull(awkward);
-    expect(offer(result, 'denvr:L40S:oslo-norway-1')).toMatchObject({
+    expect(offer(result.offers, 'denvr:L40S:oslo-norway-1')).toMatchObject({
       gpuModel: 'L40S',
       vramGbPerGpu: 48,
       vcpus: null,
@@ -194,7 +146,7 @@ describe('shadeform adapter: awkward records', () => {
       availability: 'available',
       pricePerHourMicroUsd: 990_000,
     });
-    expect(offer(result, 'denvr:L40S:oslo-norway-2').availability).toBe('unavailable');
+    expect(offer(result.offers, 'denvr:L40S:oslo-norway-2').availability).toBe('unavailable');
   });
 
   it('lists only on-demand availability entries', async () => {
@@ -211,42 +163,10 @@ describe('shadeform adapter: awkward records', () => {
   });
 });
 
-describe('shadeform adapter: failures', () => {
-  it('reports HTTP 401 as an auth error', async () => {
-    await expect(pull({ status: 401, body: { error: 'invalid api key' } })).rejects.toMatchObject({ kind: 'auth', status: 401 });
-  });
-
-  it('reports HTTP 429 as rate limited with the Retry-After seconds', async () => {
-    await expect(pull({ status: 429, body: {}, headers: { 'retry-after': '12' } })).rejects.toMatchObject({
-      kind: 'rate_limited',
-      retryAfterSeconds: 12,
-    });
-  });
-
-  it('reports HTTP 500 as unavailable', async () => {
-    await expect(pull({ status: 500, text: 'internal error' })).rejects.toMatchObject({ kind: 'unavailable', status: 500 });
-  });
-
-  it('reports HTTP 503 as unavailable', async () => {
-    await expect(pull({ status: 503, text: 'upstream unavailable' })).rejects.toMatchObject({ kind: 'unavailable', status: 503 });
-  });
-
-  it('reports a request that outlives the pull timeout as a timeout', async () => {
-    const controller = new AbortController();
-    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-      })) as typeof fetch;
-    const p = shadeform.listOffers(context(hanging, { signal: controller.signal }));
-    controller.abort();
-    await expect(p).rejects.toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a body that is not JSON as a bad response', async () => {
-    await expect(pull({ text: '{"instance_types": [' })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports a response without instance_types as a bad response', async () => {
-    await expect(pull({ body: instanceTypes.instance_types })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
+describeTransportFailures('shadeform', {
+  adapter: shadeform,
+  context: CONTEXT,
+  target: '/instances/types',
+  unauthorizedBody: { error: 'invalid api key' },
+  wrongShapes: { 'a response without instance_types': instanceTypes.instance_types },
 });

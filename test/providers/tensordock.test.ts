@@ -1,68 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { TENSORDOCK_BUNDLE, tensordock } from '../../src/providers/tensordock';
-import type { ProviderContext, ProviderPull } from '../../src/providers/types';
 import locationsAwkward from '../../src/providers/fixtures/tensordock/locations-awkward.json';
 import locations from '../../src/providers/fixtures/tensordock/locations.json';
+import { type Answer, describeTransportFailures, fakeFetch, makeContext, offerById as offer, pullOffers, TEST_NOW as NOW } from './support';
 
 const BASE = 'https://td.test/api/v2';
 const KEY = 'td-token-abc';
-const NOW = Date.UTC(2026, 10, 26);
 const AUSTIN = '6f1c1f5e-3c1a-4a43-9a57-1b2f3c4d5e01';
 const HELSINKI = '0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c02';
 const WINNIPEG = '50cf200c-be1b-4983-a316-369d2eea10ec';
 const ATLANTIS = '9e8d7c6b-5a49-4382-9170-6f5e4d3c2b03';
 
-interface Route {
-  status?: number;
-  body?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
-interface Recorded {
-  method: string;
-  url: string;
-  headers: Headers;
-}
+const CONTEXT = { baseUrl: BASE, apiKey: KEY };
 
-/** A fetch that answers `METHOD url` from fixtures and records every request; unknown URLs get 404. */
-function fakeFetch(routes: Record<string, Route>): { fetch: typeof fetch; requests: Recorded[] } {
-  const requests: Recorded[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    const method = init?.method ?? 'GET';
-    requests.push({ method, url, headers: new Headers(init?.headers) });
-    const route = routes[`${method} ${url}`];
-    if (!route) return new Response('not found', { status: 404 });
-    return new Response(route.text ?? JSON.stringify(route.body), {
-      status: route.status ?? 200,
-      headers: { 'content-type': 'application/json', ...route.headers },
-    });
-  };
-  return { fetch: fn as typeof fetch, requests };
-}
-
-function context(fetchFn: typeof fetch, overrides: Partial<ProviderContext> = {}): ProviderContext {
-  return {
-    baseUrl: BASE,
-    apiKey: KEY,
-    fetch: fetchFn,
-    now: NOW,
-    signal: new AbortController().signal,
-    settings: {},
-    ...overrides,
-  };
-}
-
-async function pull(route: Route = { body: locations }) {
-  const { fetch, requests } = fakeFetch({ [`GET ${BASE}/locations`]: route });
-  const result = await tensordock.listOffers(context(fetch));
-  return { result, requests };
-}
-
-function offer(result: ProviderPull, externalId: string) {
-  const found = result.offers.find((o) => o.externalId === externalId);
-  expect(found, externalId).toBeDefined();
-  return found!;
+function pull(answer: Answer = { body: locations }) {
+  return pullOffers(tensordock, { '/locations': answer }, CONTEXT);
 }
 
 describe('tensordock adapter: requests', () => {
@@ -77,7 +29,7 @@ describe('tensordock adapter: requests', () => {
   it('needs a key, as the v2 API documents', async () => {
     expect(tensordock.keyOptional).toBe(false);
     const { fetch, requests } = fakeFetch({});
-    await expect(tensordock.listOffers(context(fetch, { apiKey: undefined }))).rejects.toMatchObject({ kind: 'auth' });
+    await expect(tensordock.listOffers(makeContext(tensordock, { ...CONTEXT, apiKey: undefined, fetch }))).rejects.toMatchObject({ kind: 'auth' });
     expect(requests).toHaveLength(0);
   });
 });
@@ -86,7 +38,7 @@ describe('tensordock adapter: mapping', () => {
   it('prices a one-GPU VM as the GPU plus the minimal vCPU, RAM and storage bundle', async () => {
     const { result } = await pull();
     // 2.20 GPU + 4 vCPU × 0.003 + 16 GB × 0.002 + 100 GB × 0.00005 = 2.249
-    expect(offer(result, `${AUSTIN}:h100-sxm5-80gb:1`)).toEqual({
+    expect(offer(result.offers, `${AUSTIN}:h100-sxm5-80gb:1`)).toEqual({
       provider: 'tensordock',
       externalId: `${AUSTIN}:h100-sxm5-80gb:1`,
       gpuModel: 'H100-80GB',
@@ -111,7 +63,7 @@ describe('tensordock adapter: mapping', () => {
   it('scales the bundle with the GPU count and divides the price per GPU', async () => {
     const { result } = await pull();
     // 8 × 2.20 + 32 vCPU × 0.003 + 128 GB × 0.002 + 100 GB × 0.00005 = 17.957
-    expect(offer(result, `${AUSTIN}:h100-sxm5-80gb:8`)).toMatchObject({
+    expect(offer(result.offers, `${AUSTIN}:h100-sxm5-80gb:8`)).toMatchObject({
       gpuCount: 8,
       vcpus: 32,
       ramGb: 128,
@@ -132,29 +84,29 @@ describe('tensordock adapter: mapping', () => {
 
   it('marks the largest VM that still fits as limited and a model with none free as unavailable', async () => {
     const { result } = await pull();
-    expect(offer(result, `${AUSTIN}:geforcertx4090-pcie-24gb:2`).availability).toBe('available');
-    expect(offer(result, `${AUSTIN}:geforcertx4090-pcie-24gb:3`).availability).toBe('limited');
-    expect(offer(result, `${WINNIPEG}:geforcertx3090-pcie-24gb:1`).availability).toBe('limited');
-    expect(offer(result, `${HELSINKI}:rtxa6000-pcie-48gb:1`).availability).toBe('unavailable');
+    expect(offer(result.offers, `${AUSTIN}:geforcertx4090-pcie-24gb:2`).availability).toBe('available');
+    expect(offer(result.offers, `${AUSTIN}:geforcertx4090-pcie-24gb:3`).availability).toBe('limited');
+    expect(offer(result.offers, `${WINNIPEG}:geforcertx3090-pcie-24gb:1`).availability).toBe('limited');
+    expect(offer(result.offers, `${HELSINKI}:rtxa6000-pcie-48gb:1`).availability).toBe('unavailable');
   });
 
   it('resolves consumer and data-centre GPU names to canonical models', async () => {
     const { result } = await pull();
-    expect(offer(result, `${AUSTIN}:geforcertx4090-pcie-24gb:1`)).toMatchObject({
+    expect(offer(result.offers, `${AUSTIN}:geforcertx4090-pcie-24gb:1`)).toMatchObject({
       gpuModel: 'RTX-4090',
       vramGbPerGpu: 24,
       interconnect: 'pcie',
       pricePerHourMicroUsd: 399_000,
     });
-    expect(offer(result, `${HELSINKI}:a100-pcie-80gb:2`)).toMatchObject({ gpuModel: 'A100-PCIE-80GB', vramGbPerGpu: 80 });
-    expect(offer(result, `${HELSINKI}:rtxa6000-pcie-48gb:1`).gpuModel).toBe('A6000');
-    expect(offer(result, `${WINNIPEG}:geforcertx3090-pcie-24gb:1`).gpuModel).toBe('RTX-3090');
+    expect(offer(result.offers, `${HELSINKI}:a100-pcie-80gb:2`)).toMatchObject({ gpuModel: 'A100-PCIE-80GB', vramGbPerGpu: 80 });
+    expect(offer(result.offers, `${HELSINKI}:rtxa6000-pcie-48gb:1`).gpuModel).toBe('A6000');
+    expect(offer(result.offers, `${WINNIPEG}:geforcertx3090-pcie-24gb:1`).gpuModel).toBe('RTX-3090');
   });
 
   it('turns country names into ISO codes', async () => {
     const { result } = await pull();
-    expect(offer(result, `${HELSINKI}:a100-pcie-80gb:1`)).toMatchObject({ country: 'FI', region: 'Helsinki, Uusimaa' });
-    expect(offer(result, `${WINNIPEG}:geforcertx3090-pcie-24gb:1`)).toMatchObject({ country: 'CA', region: 'Winnipeg, Manitoba' });
+    expect(offer(result.offers, `${HELSINKI}:a100-pcie-80gb:1`)).toMatchObject({ country: 'FI', region: 'Helsinki, Uusimaa' });
+    expect(offer(result.offers, `${WINNIPEG}:geforcertx3090-pcie-24gb:1`)).toMatchObject({ country: 'CA', region: 'Winnipeg, Manitoba' });
   });
 
   it('builds the same unique externalIds on every pull', async () => {
@@ -170,7 +122,7 @@ describe('tensordock adapter: awkward records', () => {
 
   it('keeps an offer whose GPU the registry does not know as "unknown" and counts the name', async () => {
     const { result } = await pull(awkward);
-    expect(offer(result, `${ATLANTIS}:quantix-qx9-32gb:1`)).toMatchObject({
+    expect(offer(result.offers, `${ATLANTIS}:quantix-qx9-32gb:1`)).toMatchObject({
       gpuModel: 'unknown',
       rawGpuName: 'Quantix QX9 32GB',
       vramGbPerGpu: 32,
@@ -180,7 +132,7 @@ describe('tensordock adapter: awkward records', () => {
 
   it('prices only the GPUs when the location gives no resource rates, and falls back to the location id', async () => {
     const { result } = await pull(awkward);
-    expect(offer(result, `${ATLANTIS}:quantix-qx9-32gb:1`)).toMatchObject({
+    expect(offer(result.offers, `${ATLANTIS}:quantix-qx9-32gb:1`)).toMatchObject({
       pricePerHourMicroUsd: 500_000,
       region: ATLANTIS,
       country: null,
@@ -190,7 +142,7 @@ describe('tensordock adapter: awkward records', () => {
   it('lists one limited GPU when the maximum count is missing, pricing the rates it has', async () => {
     const { result } = await pull(awkward);
     // 0.30 GPU (a decimal string) + 4 vCPU × 0.003; no RAM or storage rate given.
-    expect(offer(result, `${ATLANTIS}:l4-pcie-24gb:1`)).toMatchObject({
+    expect(offer(result.offers, `${ATLANTIS}:l4-pcie-24gb:1`)).toMatchObject({
       gpuModel: 'L4',
       gpuCount: 1,
       availability: 'limited',
@@ -207,42 +159,9 @@ describe('tensordock adapter: awkward records', () => {
   });
 });
 
-describe('tensordock adapter: failures', () => {
-  it('reports HTTP 401 as an auth error', async () => {
-    await expect(pull({ status: 401, body: { error: 'Unauthorized' } })).rejects.toMatchObject({ kind: 'auth', status: 401 });
-  });
-
-  it('reports HTTP 429 as rate limited with the Retry-After seconds', async () => {
-    await expect(pull({ status: 429, body: {}, headers: { 'retry-after': '60' } })).rejects.toMatchObject({
-      kind: 'rate_limited',
-      retryAfterSeconds: 60,
-    });
-  });
-
-  it('reports HTTP 500 as unavailable', async () => {
-    await expect(pull({ status: 500, text: 'Internal Server Error' })).rejects.toMatchObject({ kind: 'unavailable', status: 500 });
-  });
-
-  it('reports HTTP 503 as unavailable', async () => {
-    await expect(pull({ status: 503, text: 'Service Unavailable' })).rejects.toMatchObject({ kind: 'unavailable', status: 503 });
-  });
-
-  it('reports a request that outlives the pull timeout as a timeout', async () => {
-    const controller = new AbortController();
-    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
-      })) as typeof fetch;
-    const p = tensordock.listOffers(context(hanging, { signal: controller.signal }));
-    controller.abort();
-    await expect(p).rejects.toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a body that is not JSON as a bad response', async () => {
-    await expect(pull({ text: '<!DOCTYPE html><title>TensorDock</title>' })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports a response without data.locations as a bad response', async () => {
-    await expect(pull({ body: { hostnodes: {} } })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
+describeTransportFailures('tensordock', {
+  adapter: tensordock,
+  context: CONTEXT,
+  target: '/locations',
+  wrongShapes: { 'a response without data.locations': { hostnodes: {} } },
 });

@@ -1,59 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { NormalizedOffer } from '../../src/catalog/offer';
 import awkward from '../../src/providers/fixtures/vastai/bundles-awkward.json';
 import bundles from '../../src/providers/fixtures/vastai/bundles.json';
 import type { ProviderContext } from '../../src/providers/types';
 import { VASTAI_SEARCH, vastai } from '../../src/providers/vastai';
+import { type Answer, describeTransportFailures, offerById as offer, pullOffers, TEST_NOW as NOW } from './support';
 
 const BASE = 'https://vast.test/api/v0';
-const NOW = Date.UTC(2026, 10, 26);
 
-interface Answer {
-  status?: number;
-  body?: unknown;
-  text?: string;
-  headers?: Record<string, string>;
-}
-interface Recorded {
-  method: string;
-  url: string;
-  headers: Headers;
-  body: string | undefined;
-}
+const CONTEXT = { baseUrl: BASE, apiKey: undefined };
 
-/** A fetch that gives every request the same answer and records what was asked. */
-function fakeFetch(answer: Answer): { fetch: typeof fetch; requests: Recorded[] } {
-  const requests: Recorded[] = [];
-  const fn = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
-    const url = typeof input === 'string' ? input : input instanceof URL ? input.toString() : input.url;
-    requests.push({
-      method: init?.method ?? 'GET',
-      url,
-      headers: new Headers(init?.headers),
-      body: typeof init?.body === 'string' ? init.body : undefined,
-    });
-    return new Response(answer.text ?? JSON.stringify(answer.body), {
-      status: answer.status ?? 200,
-      headers: { 'content-type': 'application/json', ...answer.headers },
-    });
-  };
-  return { fetch: fn as typeof fetch, requests };
-}
-
-function context(fetchFn: typeof fetch, overrides: Partial<ProviderContext> = {}): ProviderContext {
-  return { baseUrl: BASE, apiKey: undefined, fetch: fetchFn, now: NOW, signal: new AbortController().signal, settings: {}, ...overrides };
-}
-
-async function pull(answer: Answer = { body: bundles }, overrides: Partial<ProviderContext> = {}) {
-  const { fetch, requests } = fakeFetch(answer);
-  const result = await vastai.listOffers(context(fetch, overrides));
-  return { result, requests };
-}
-
-function offer(offers: NormalizedOffer[], externalId: string): NormalizedOffer {
-  const found = offers.find((o) => o.externalId === externalId);
-  expect(found, externalId).toBeDefined();
-  return found!;
+function pull(answer: Answer = { body: bundles }, overrides: Partial<ProviderContext> = {}) {
+  return pullOffers(vastai, { '/bundles/': answer }, { ...CONTEXT, ...overrides });
 }
 
 describe('vastai adapter: request', () => {
@@ -208,51 +165,10 @@ describe('vastai adapter: awkward records', () => {
   });
 });
 
-describe('vastai adapter: failures', () => {
-  it('reports HTTP 401 as an auth error', async () => {
-    await expect(pull({ status: 401, body: { success: false, error: 'auth_error', msg: 'Invalid user key' } })).rejects.toMatchObject({
-      kind: 'auth',
-      status: 401,
-    });
-  });
-
-  it('reports HTTP 429 as rate limited with the Retry-After seconds', async () => {
-    await expect(pull({ status: 429, body: { detail: 'API requests too frequent' }, headers: { 'retry-after': '12' } })).rejects.toMatchObject({
-      kind: 'rate_limited',
-      retryAfterSeconds: 12,
-    });
-  });
-
-  it('reports HTTP 500 as unavailable', async () => {
-    await expect(pull({ status: 500, text: 'Internal Server Error' })).rejects.toMatchObject({ kind: 'unavailable', status: 500 });
-  });
-
-  it('reports HTTP 503 as unavailable', async () => {
-    await expect(pull({ status: 503, text: 'Service Unavailable' })).rejects.toMatchObject({ kind: 'unavailable', status: 503 });
-  });
-
-  it('reports a request aborted by the pull timeout as a timeout', async () => {
-    const controller = new AbortController();
-    const hanging = ((_input: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => {
-        const abort = () => reject(new DOMException('The operation was aborted', 'AbortError'));
-        if (init?.signal?.aborted) abort();
-        init?.signal?.addEventListener('abort', abort);
-      })) as typeof fetch;
-    const pending = vastai.listOffers(context(hanging, { signal: controller.signal }));
-    controller.abort();
-    await expect(pending).rejects.toMatchObject({ kind: 'timeout' });
-  });
-
-  it('reports a body that is not JSON as a bad response', async () => {
-    await expect(pull({ text: '{"offers": [' })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports an empty object as a bad response', async () => {
-    await expect(pull({ body: {} })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
-
-  it('reports offers that are not a list as a bad response', async () => {
-    await expect(pull({ body: { offers: 'none' } })).rejects.toMatchObject({ kind: 'bad_response' });
-  });
+describeTransportFailures('vastai', {
+  adapter: vastai,
+  context: CONTEXT,
+  target: '/bundles/',
+  unauthorizedBody: { success: false, error: 'auth_error', msg: 'Invalid user key' },
+  wrongShapes: { 'offers that are not a list': { offers: 'none' } },
 });
