@@ -24,6 +24,20 @@ export interface OfferReading {
   observedAt?: number;
 }
 
+/**
+ * The GPU name to report for a record: the first of `candidates` (trimmed, blanks dropped) that the
+ * registry resolves, with the per-GPU VRAM as a hint. When none resolves, `fallback` if given, else the
+ * first candidate, so the provider's own text reaches `unknownGpuNames` and the registry can learn it.
+ */
+export function pickGpuName(
+  candidates: ReadonlyArray<string | null | undefined>,
+  vramGb?: number | null,
+  fallback?: string,
+): string {
+  const names = candidates.map((name) => name?.trim()).filter((name): name is string => !!name);
+  return names.find((name) => resolveGpuModel(name, vramGb)) ?? fallback ?? names[0] ?? '';
+}
+
 function positiveOrNull(value: number | null | undefined): number | null {
   return typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : null;
 }

@@ -1,9 +1,8 @@
 // DataCrunch (now branded Verda) adapter: exchanges the client credentials for an OAuth2 token, then
 // reads instance types (prices) and per-location availability, on-demand and spot, into offers.
 import { z } from 'zod';
-import { resolveGpuModel } from '../catalog/gpus';
 import type { Availability, Pricing } from '../catalog/offer';
-import { OfferCollector } from './collector';
+import { OfferCollector, pickGpuName } from './collector';
 import { requestJson } from './http';
 import { ProviderError, type ProviderAdapter, type ProviderContext, type ProviderPull } from './types';
 
@@ -75,16 +74,10 @@ function countryOf(locationCode: string): string | null {
  * The GPU name to report: the first of the type's names (e.g. "H100 SXM5 80GB", "1x H100 SXM5 80GB",
  * "H100") the registry knows, with or without its memory size; else the name as written.
  */
-function gpuName(type: InstanceType, vramGbPerGpu: number | null): string | undefined {
-  const names = [type.name, type.gpu?.description?.replace(/^\s*\d+\s*x\s*/i, ''), type.model]
-    .map((n) => n?.trim())
-    .filter((n): n is string => !!n);
-  for (const name of names) {
-    for (const candidate of [name, name.replace(/\b\d+\s*GB\b/gi, ' ').replace(/\s+/g, ' ').trim()]) {
-      if (candidate && resolveGpuModel(candidate, vramGbPerGpu)) return candidate;
-    }
-  }
-  return names[0];
+function gpuName(type: InstanceType, vramGbPerGpu: number | null): string {
+  const names = [type.name, type.gpu?.description?.replace(/^\s*\d+\s*x\s*/i, ''), type.model];
+  const candidates = names.flatMap((name) => [name, name?.replace(/\b\d+\s*GB\b/gi, ' ').replace(/\s+/g, ' ')]);
+  return pickGpuName(candidates, vramGbPerGpu);
 }
 
 function interconnectOf(type: InstanceType): string | null {
@@ -147,7 +140,7 @@ export const datacrunch: ProviderAdapter = {
       const type = parsed.data;
       const totalVram = type.gpu_memory?.size_in_gigabytes;
       const vramGbPerGpu = totalVram && totalVram > 0 ? totalVram / gpuCount : null;
-      const rawGpuName = gpuName(type, vramGbPerGpu) ?? '';
+      const rawGpuName = gpuName(type, vramGbPerGpu);
       const prices: Array<{ pricing: Pricing; usd: number | undefined; where: Map<string, Set<string>> }> = [
         { pricing: 'on_demand', usd: usd(type.price_per_hour), where: onDemand },
       ];

@@ -2,8 +2,7 @@
 // capacity anywhere is still listed once (region "unknown", unavailable) so users see it exists.
 // Spec: https://docs-api.lambda.ai/api/cloud#listInstanceTypes
 import { z } from 'zod';
-import { resolveGpuModel } from '../catalog/gpus';
-import { OfferCollector } from './collector';
+import { OfferCollector, pickGpuName } from './collector';
 import { requestJson } from './http';
 import { ProviderError, type ProviderAdapter, type ProviderContext, type ProviderPull } from './types';
 
@@ -84,7 +83,7 @@ function parseGpuDescription(text: string): GpuDescription {
 function gpuName(description: string, parsed: GpuDescription): string {
   const { model, formFactor, vramGb } = parsed;
   const candidates = formFactor ? [`${model} ${formFactor}`, `${model} ${formFactor.replace(/\d+$/, '')}`, model] : [model];
-  return candidates.find((name) => resolveGpuModel(name, vramGb)) ?? description.trim();
+  return pickGpuName(candidates, vramGb, description.trim());
 }
 
 function gpuCountOf(name: string, specsGpus: number | null | undefined, description: string | null | undefined): number | null {

@@ -1,9 +1,8 @@
 // RunPod adapter: one GraphQL query for every GPU type's lowest secure and community price at 1, 2, 4
 // and 8 GPUs, turned into on-demand and spot offers. Spec: https://graphql-spec.runpod.io/
 import { z } from 'zod';
-import { resolveGpuModel } from '../catalog/gpus';
 import type { Availability, Pricing } from '../catalog/offer';
-import { OfferCollector } from './collector';
+import { OfferCollector, pickGpuName } from './collector';
 import { requestJson } from './http';
 import { ProviderError, type ProviderAdapter, type ProviderContext, type ProviderPull } from './types';
 
@@ -81,12 +80,6 @@ function availabilityOf(stockStatus: string | null | undefined): Availability {
   }
 }
 
-/** RunPod gives two names (display name and id); use the one the registry knows, else the display name. */
-function gpuName(names: Array<string | null | undefined>, vramGb: number | null | undefined): string {
-  const candidates = names.map((n) => n?.trim()).filter((n): n is string => !!n);
-  return candidates.find((name) => resolveGpuModel(name, vramGb)) ?? candidates[0] ?? '';
-}
-
 function country(code: string | null | undefined): string | null {
   return code && /^[A-Za-z]{2}$/.test(code.trim()) ? code.trim() : null;
 }
@@ -108,7 +101,8 @@ function addPodSize(
 ): void {
   const vramGb = gpu.memoryInGb;
   const common = {
-    rawGpuName: gpuName([gpu.displayName, gpu.id], vramGb),
+    // RunPod gives two names (display name and id); the one the registry knows, else the display name.
+    rawGpuName: pickGpuName([gpu.displayName, gpu.id], vramGb),
     gpuCount: count,
     vramGbPerGpu: vramGb,
     // minVcpu / minMemory answer for the requested gpuCount, so they describe the whole pod.

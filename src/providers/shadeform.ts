@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { resolveGpuModel } from '../catalog/gpus';
 import type { Availability } from '../catalog/offer';
-import { OfferCollector } from './collector';
+import { OfferCollector, pickGpuName } from './collector';
 import { requestJson } from './http';
 import { ProviderError, type ProviderAdapter, type ProviderContext, type ProviderPull } from './types';
 
@@ -80,11 +80,9 @@ function gpuName(type: InstanceType): string {
     for (const form of forms) candidates.add(`${base} ${form}`);
     candidates.add(base);
   }
-  for (const candidate of candidates) {
-    const model = resolveGpuModel(candidate, vram);
-    if (model) return resolveGpuModel(gpuType, vram)?.name === model.name ? gpuType : candidate;
-  }
-  return gpuType;
+  const picked = pickGpuName([...candidates], vram, gpuType);
+  // Shadeform's own spelling when it names the same model as the candidate that resolved.
+  return resolveGpuModel(gpuType, vram)?.name === resolveGpuModel(picked, vram)?.name ? gpuType : picked;
 }
 
 function availabilityOf(available: boolean | null | undefined): Availability {

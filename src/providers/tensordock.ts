@@ -1,9 +1,8 @@
 // TensorDock adapter (API v2): each location lists its GPU models with a per-GPU price, the most GPUs
 // one VM can take there now, and separate per-vCPU / per-GB rates; offers price a small VM bundle.
 import { z } from 'zod';
-import { resolveGpuModel } from '../catalog/gpus';
 import type { Availability } from '../catalog/offer';
-import { OfferCollector } from './collector';
+import { OfferCollector, pickGpuName } from './collector';
 import { requestJson } from './http';
 import { ProviderError, type ProviderAdapter, type ProviderContext, type ProviderPull } from './types';
 
@@ -87,14 +86,12 @@ function vramOf(gpu: Gpu): number | null {
  */
 function gpuName(gpu: Gpu, vram: number | null): string {
   const names = [gpu.displayName?.trim(), gpu.v0Name.replace(/[-_]+/g, ' ').trim()].filter((n): n is string => !!n);
-  for (const name of names) {
+  const candidates = names.flatMap((name) => {
     const noMemory = name.replace(/\b\d+\s*gb\b/gi, ' ').replace(/\s+/g, ' ').trim();
     const noForm = noMemory.replace(/\b(pcie|sxm\d*|nvlink)\b/gi, ' ').replace(/\s+/g, ' ').trim();
-    for (const candidate of [name, noMemory, noForm]) {
-      if (candidate && resolveGpuModel(candidate, vram)) return candidate;
-    }
-  }
-  return names[0] ?? gpu.v0Name;
+    return [name, noMemory, noForm];
+  });
+  return pickGpuName(candidates, vram, names[0] ?? gpu.v0Name);
 }
 
 function interconnectOf(gpu: Gpu): string | null {
