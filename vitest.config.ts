@@ -25,6 +25,8 @@ export default defineConfig({
           SIM_OFFERS: '300',
           // Vast.ai needs no key, so it would be pulled over the network; tests opt in with a fake fetch.
           PROVIDERS_DISABLED: 'vastai',
+          // Most tests call the API anonymously from one address; rate-limit tests set their own limits.
+          ANON_RATE_LIMIT_PER_MIN: '100000',
         },
       },
     })),

@@ -5,12 +5,18 @@ import { cors } from 'hono/cors';
 import { secureHeaders } from 'hono/secure-headers';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './app-env';
+import { listPlans } from './billing/plans.handlers';
+import { listPlansRoute } from './billing/plans.routes';
 import { ConfigError, readConfig } from './env';
+import { bodyGuard } from './http/body';
 import { renderDocs } from './http/docs';
 import { Problem, problemResponse, validationProblem } from './http/problem';
 import { requestId } from './http/request-id';
+import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
+import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
+import { registerIdentity } from './tenancy/identity';
 
 const SOURCE_NAMES: Record<string, string> = { param: 'path', query: 'query', json: 'body', form: 'body', header: 'header', cookie: 'cookie' };
 
@@ -23,7 +29,7 @@ export function createApp() {
 
   // Order matters: headers and CORS wrap everything (errors included), then request id, then context.
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin' }));
-  app.use('/v1/*', cors({ origin: '*', exposeHeaders: ['X-Request-Id', 'X-D1-Bookmark'], maxAge: 86_400 }));
+  app.use('/v1/*', cors({ origin: '*', exposeHeaders: ['X-Request-Id', 'X-D1-Bookmark', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'Retry-After', 'Idempotent-Replayed'], maxAge: 86_400 }));
   app.use('*', requestId);
   app.use('*', async (c, next) => {
     c.set('config', readConfig(c.env));
@@ -36,7 +42,9 @@ export function createApp() {
     const latest = session.getBookmark();
     if (latest) c.header('X-D1-Bookmark', latest);
   });
+  app.use('/v1/*', bodyGuard);
   app.use('/v1/*', authenticate);
+  app.use('/v1/*', rateLimit);
 
   app.get('/healthz', async (c) => {
     const last = await c.env.DB.prepare(
@@ -59,6 +67,9 @@ export function createApp() {
   });
 
   registerMarket(app);
+  registerIdentity(app);
+  app.openapi(listPlansRoute, listPlans);
+  registerAccount(app);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -6,6 +6,7 @@ declare global {
   namespace Cloudflare {
     interface Env {
       DB: D1Database;
+      RATE_LIMITER: DurableObjectNamespace<import('./limits/rate-limiter').RateLimiter>;
       ENVIRONMENT?: string;
       /** Test-only: the migrations vitest applies before each file. */
       TEST_MIGRATIONS?: import('cloudflare:test').D1Migration[];
@@ -57,6 +58,7 @@ const ConfigSchema = z.object({
   CIRCUIT_FAILURE_THRESHOLD: int(3, 1, 100),
   CIRCUIT_COOLDOWN_SECONDS: int(300, 10, 86_400),
   PROVIDERS_DISABLED: z.string().optional().default(''),
+  ANON_RATE_LIMIT_PER_MIN: int(60, 1, 100_000),
 });
 
 export type Config = z.output<typeof ConfigSchema> & {
@@ -81,6 +83,7 @@ export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning
   { name: 'CIRCUIT_FAILURE_THRESHOLD', default: '3', meaning: 'Consecutive failed pulls that open a provider\'s circuit.' },
   { name: 'CIRCUIT_COOLDOWN_SECONDS', default: '300', meaning: 'How long an open circuit skips the provider before one trial pull.' },
   { name: 'PROVIDERS_DISABLED', default: '(empty)', meaning: 'Comma-separated provider ids never to pull, e.g. `vastai,sim`.' },
+  { name: 'ANON_RATE_LIMIT_PER_MIN', default: '60', meaning: 'Requests per minute (and burst) allowed to each anonymous IP address on `/v1/*`; tenants get their plan\'s limit.' },
   { name: '<PROVIDER>_API_KEY', default: '(unset)', meaning: 'API key of a provider (`RUNPOD`, `VASTAI`, `LAMBDA`, `DATACRUNCH`, `TENSORDOCK`, `SHADEFORM`). A provider that needs a key is skipped without one. Set with `wrangler secret put` in production.' },
   { name: '<PROVIDER>_API_URL', default: "the provider's public API", meaning: 'Base URL of a provider\'s API, e.g. a local mock server.' },
 ];

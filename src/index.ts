@@ -1,7 +1,9 @@
-// Worker entry: HTTP API (`fetch`) and the cron ingestion (`scheduled`).
+// Worker entry: HTTP API (`fetch`) and the cron ingestion (`scheduled`), plus the Durable Object classes.
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
+
+export { RateLimiter } from './limits/rate-limiter';
 
 const app = createApp();
 

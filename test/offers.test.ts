@@ -175,7 +175,7 @@ describe('GET /v1/offers', () => {
     ['minGpuCount=8&maxGpuCount=2', 'query.maxGpuCount'],
     ['maxAgeSeconds=0', 'query.maxAgeSeconds'],
     ['region=%25%27%3B', 'query.region'],
-    ['maxprice=3', 'query'],
+    ['maxprice=3', 'query.maxprice'],
   ])('answers %s with 400 problem+json naming %s', async (query, field) => {
     const res = await api(`/v1/offers?${query}`);
     expect(res.status).toBe(400);

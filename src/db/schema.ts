@@ -270,7 +270,7 @@ export const idempotencyKeys = sqliteTable(
   {
     tenantId: text('tenant_id').notNull(),
     key: text('key').notNull(),
-    /** SHA-256 of method, path and body: the same key with another request is refused. */
+    /** HMAC of method, path and body (keyed by the Idempotency-Key): the same key with another request is refused. */
     requestHash: text('request_hash').notNull(),
     /** `in_progress` while the first request runs; then `done`. */
     state: text('state', { enum: ['in_progress', 'done'] }).notNull(),

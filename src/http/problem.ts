@@ -47,10 +47,14 @@ export function problemResponse(c: Context, p: Problem): Response {
 
 /** Field errors from a failed zod parse, prefixed with where the input came from. */
 export function zodFieldErrors(error: z.ZodError, source: string): FieldError[] {
-  return error.issues.map((issue) => ({
-    field: [source, ...issue.path.map(String)].join('.'),
-    message: issue.message,
-  }));
+  return error.issues.flatMap((issue) => {
+    const at = [source, ...issue.path.map(String)];
+    // An unknown field is named itself, so `?maxprice=3` reports `query.maxprice`.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'unknown field' }));
+    }
+    return [{ field: at.join('.'), message: issue.message }];
+  });
 }
 
 /** Renders a validation failure as 400 problem+json naming every bad field. */
