@@ -70,7 +70,9 @@ const vars = {
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];
 const envFile = join(root, '.wrangler', 'start.env');
 mkdirSync(dirname(envFile), { recursive: true });
-writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${JSON.stringify(String(v))}`).join('\n') + '\n', { mode: 0o600 });
+// dotenv: single quotes keep a value literal (JSON keys included); double quotes only when it has one.
+const quote = (v) => (String(v).includes("'") ? JSON.stringify(String(v)) : `'${v}'`);
+writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`).join('\n') + '\n', { mode: 0o600 });
 
 log('applying D1 migrations to the local database');
 const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env: { ...childEnv, CI: 'true' }, stdio: 'inherit' });

@@ -16,6 +16,7 @@ import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
+import { JwtConfigError } from './tenancy/jwt';
 import { registerIdentity } from './tenancy/identity';
 
 const SOURCE_NAMES: Record<string, string> = { param: 'path', query: 'query', json: 'body', form: 'body', header: 'header', cookie: 'cookie' };
@@ -94,7 +95,7 @@ export function createApp() {
       const status = err.status as ContentfulStatusCode;
       return problemResponse(c, new Problem(status, status === 400 ? 'invalid-request' : 'http-error', err.message || 'Request failed', err.message));
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof JwtConfigError) {
       return problemResponse(c, new Problem(500, 'misconfigured', 'Server misconfigured', err.message));
     }
     console.error(`request ${c.get('requestId')} failed:`, err instanceof Error ? err.stack ?? err.message : err);

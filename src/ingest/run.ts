@@ -195,7 +195,8 @@ async function ingestProvider(
 /** One full ingestion pass. Safe to call concurrently: a second caller finds the lease held and returns. */
 export async function runIngestion(env: Bindings, options: IngestOptions = {}): Promise<IngestionReport> {
   const clock = options.now ?? Date.now;
-  const fetchImpl = options.fetch ?? fetch;
+  // Wrapped: workerd's fetch throws "Illegal invocation" when called as a method of another object (ctx.fetch).
+  const fetchImpl: typeof fetch = options.fetch ?? ((input, init) => fetch(input, init));
   const config = readConfig(env);
   const startedAt = clock();
   const runId = randomId('run_');

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { ingestAt, routeFetch } from '../helpers';
+import { runIngestion } from '../../src/ingest/run';
+import { ingestAt, routeFetch, testEnv } from '../helpers';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 const MIN = 60_000;
@@ -86,6 +87,15 @@ describe('ingestion', () => {
     expect(await health('sim')).toMatchObject({ status: 'healthy', offer_count: 300, consecutive_failures: 0 });
     const run = await env.DB.prepare('SELECT status, providers_ok, providers_failed FROM ingestion_runs').first();
     expect(run).toMatchObject({ status: 'partial', providers_ok: 1, providers_failed: 1 });
+  });
+
+  it('calls providers through the runtime fetch when none is injected (a refused connection is a network error)', async () => {
+    // (The pool's fetch is patched, so this cannot reproduce wrangler dev's "Illegal invocation" from an
+    // unbound global fetch; that fix was checked by hand under `npm start`.)
+    await runIngestion(testEnv({ RUNPOD_API_KEY: 'rp_test', RUNPOD_API_URL: 'http://127.0.0.1:9' }), { now: () => T0 });
+    const h = await health('runpod');
+    expect(h).toMatchObject({ last_error_kind: 'network' });
+    expect(h?.last_error).not.toContain('Illegal invocation');
   });
 
   it('records invalid JSON from a provider as a bad response', async () => {
