@@ -13,6 +13,9 @@ const SORT_COLUMN: Record<SortKey, string> = {
   observedAt: 'observed_at',
 };
 
+/** Sorts with a (gpu_model, sort column, id) index, so a GPU filter can lead the index. */
+const MODEL_INDEXED_SORTS: ReadonlySet<SortKey> = new Set(['price', 'pricePerGpuHour']);
+
 export const OFFER_COLUMNS = `id, provider, external_id, gpu_model, raw_gpu_name, gpu_count, vram_gb_per_gpu, total_vram_gb,
   vcpus, ram_gb, storage_gb, price_per_hour_micro, price_per_gpu_hour_micro, pricing, region, country,
   availability, interconnect, source, observed_at, first_seen_at, changed_at`;
@@ -69,22 +72,30 @@ export function buildOfferSearch(q: OfferQuery, now: number): OfferSearch {
     return `?${params.length}`;
   };
   const inList = (values: readonly (string | number)[]) => values.map(bind).join(', ');
+  // Only the sort column (and the GPU model, where an index pairs it with the sort) may choose the
+  // index. Every other filter is written `+column`, which SQLite cannot serve from an index, so the
+  // planner walks the sort's index in order and stops after `limit` matches instead of collecting
+  // every row of some filter's index and sorting them (tens of thousands of rows at 100k offers).
+  const filterCol = (name: string) => (name === column ? name : `+${name}`);
+  const gpuCol = MODEL_INDEXED_SORTS.has(sort) ? 'gpu_model' : '+gpu_model';
 
-  if (q.gpu?.length === 1) where.push(`gpu_model = ${bind(q.gpu[0]!)}`);
-  else if (q.gpu) where.push(`gpu_model IN (${inList(q.gpu)})`);
-  if (q.minGpuCount !== undefined) where.push(`gpu_count >= ${bind(q.minGpuCount)}`);
-  if (q.maxGpuCount !== undefined) where.push(`gpu_count <= ${bind(q.maxGpuCount)}`);
-  if (q.minVramGb !== undefined) where.push(`vram_gb_per_gpu >= ${bind(q.minVramGb)}`);
+  if (q.gpu?.length === 1) where.push(`${gpuCol} = ${bind(q.gpu[0]!)}`);
+  else if (q.gpu) where.push(`${gpuCol} IN (${inList(q.gpu)})`);
+  if (q.minGpuCount !== undefined) where.push(`${filterCol('gpu_count')} >= ${bind(q.minGpuCount)}`);
+  if (q.maxGpuCount !== undefined) where.push(`${filterCol('gpu_count')} <= ${bind(q.maxGpuCount)}`);
+  if (q.minVramGb !== undefined) where.push(`${filterCol('vram_gb_per_gpu')} >= ${bind(q.minVramGb)}`);
   if (q.minTotalVramGb !== undefined) where.push(`total_vram_gb >= ${bind(q.minTotalVramGb)}`);
-  if (q.maxPricePerHour !== undefined) where.push(`price_per_hour_micro <= ${bind(usdToMicro(q.maxPricePerHour))}`);
-  if (q.maxPricePerGpuHour !== undefined) where.push(`price_per_gpu_hour_micro <= ${bind(usdToMicro(q.maxPricePerGpuHour))}`);
+  if (q.maxPricePerHour !== undefined) where.push(`${filterCol('price_per_hour_micro')} <= ${bind(usdToMicro(q.maxPricePerHour))}`);
+  if (q.maxPricePerGpuHour !== undefined) {
+    where.push(`${filterCol('price_per_gpu_hour_micro')} <= ${bind(usdToMicro(q.maxPricePerGpuHour))}`);
+  }
   if (q.provider?.length === 1) where.push(`provider = ${bind(q.provider[0]!)}`);
   else if (q.provider) where.push(`provider IN (${inList(q.provider)})`);
   if (q.region) where.push(`region LIKE ${bind(escapeLike(q.region) + '%')} ESCAPE '\\'`);
   if (q.country) where.push(`country IN (${inList(q.country)})`);
   if (q.pricing) where.push(`pricing IN (${inList(q.pricing)})`);
   if (availableOnly) where.push(`availability <> 'unavailable'`);
-  if (q.maxAgeSeconds !== undefined) where.push(`observed_at >= ${bind(now - q.maxAgeSeconds * 1000)}`);
+  if (q.maxAgeSeconds !== undefined) where.push(`${filterCol('observed_at')} >= ${bind(now - q.maxAgeSeconds * 1000)}`);
 
   // Everything but paging and time-relative values identifies the query a cursor belongs to.
   const { cursor: _c, limit: _l, sort: _s, order: _o, ...filters } = q;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { api, ingestAt, json } from './helpers';
+import { api, ingestAt, json } from '../helpers';
 
 interface Offer {
   id: string;

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { api, ingestAt, json, routeFetch } from './helpers';
+import { api, ingestAt, json, routeFetch } from '../helpers';
 
 interface Gpu {
   name: string;
