@@ -4,7 +4,7 @@ import { api, json } from '../helpers';
 import { hashPassword } from '../../src/tenancy/passwords';
 import { sha256Hex } from '../../src/tenancy/secrets';
 import { lockedUntil } from '../../src/tenancy/throttle';
-import { freshIp, me, postJson, signup, SIGNUP_PASSWORD, type MeBody, type SessionBody } from './auth-client';
+import { freshIp, me, postJson, signup, SIGNUP_PASSWORD, type MeBody, type SessionBody, type SignupBody } from './auth-client';
 import { createTenant, PASSWORD } from './fixtures';
 
 const MINUTE = 60_000;
@@ -42,15 +42,7 @@ describe('POST /v1/auth/signup', () => {
     const res = await postJson('/v1/auth/signup', { email, password: SIGNUP_PASSWORD, organization: 'Acme Research' }, freshIp());
     expect(res.status).toBe(201);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    const body = await json<{
-      tenant: { id: string; name: string; plan: string };
-      user: { id: string; email: string };
-      apiKey: { id: string; key: string; preview: string };
-      accessToken: string;
-      refreshToken: string;
-      tokenType: string;
-      expiresIn: number;
-    }>(res);
+    const body = await json<SignupBody>(res);
     expect(body.tenant).toMatchObject({ name: 'Acme Research', plan: 'free' });
     expect(body.tenant.id).toMatch(/^ten_/);
     expect(body.user).toEqual({ id: expect.stringMatching(/^usr_/), email });
