@@ -31,6 +31,7 @@ const SETTINGS = [
   'JWT_PRIVATE_KEY',
   'JWT_PUBLIC_KEYS',
   'ANON_RATE_LIMIT_PER_MIN',
+  'PLAN_RATE_LIMIT_MULTIPLIER',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 

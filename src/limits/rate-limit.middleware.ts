@@ -11,7 +11,8 @@ import type { Decision } from './token-bucket';
 export function bucketOf(c: Context<AppEnv>): { name: string; limit: number; who: string } {
   const p = c.var.principal;
   if (p.kind === 'anonymous') return { name: `ip:${p.ip}`, limit: c.var.config.ANON_RATE_LIMIT_PER_MIN, who: 'an anonymous caller' };
-  return { name: `tenant:${p.tenantId}`, limit: PLANS[p.plan].requestsPerMinute, who: `tenant ${p.tenantId}` };
+  const limit = PLANS[p.plan].requestsPerMinute * c.var.config.PLAN_RATE_LIMIT_MULTIPLIER;
+  return { name: `tenant:${p.tenantId}`, limit, who: `tenant ${p.tenantId}` };
 }
 
 export function rateLimitHeaders(d: Decision): Record<string, string> {

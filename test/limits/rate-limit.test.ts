@@ -168,3 +168,13 @@ describe('when the limiter is unreachable', () => {
     expect(lines.some((l) => l.includes(t.apiKey))).toBe(false);
   });
 });
+
+describe('plan limit multiplier', () => {
+  it('scales every plan limit by PLAN_RATE_LIMIT_MULTIPLIER and leaves anonymous limits alone', async () => {
+    const t = await createTenant({ plan: 'free' });
+    const keyed = await fetchWith(testEnv({ PLAN_RATE_LIMIT_MULTIPLIER: '3' }), '/v1/plans', { headers: bearer(t.apiKey) });
+    expect(keyed.headers.get('RateLimit-Limit')).toBe(String(PLANS.free.requestsPerMinute * 3));
+    const anon = await fetchWith(testEnv({ PLAN_RATE_LIMIT_MULTIPLIER: '3', ANON_RATE_LIMIT_PER_MIN: '60' }), '/v1/plans', fromIp(uniqueIp()));
+    expect(anon.headers.get('RateLimit-Limit')).toBe('60');
+  });
+});

@@ -1,0 +1,924 @@
+#!/usr/bin/env node
+// `npm run bench`: measures, from a clean local state, what the issue's performance targets are about
+// and prints a markdown report (also bench/results/latest.json; bench/results/ is gitignored).
+//
+//   1. builds the API (src/index.ts) and the floor Worker (bench/worker/bare.ts) once with
+//      `wrangler deploy --dry-run`, and serves each bundle (no_bundle) with wrangler's dev server
+//      (bench/dev-server.mjs) on its own port, one at a time, on one local D1 database
+//      (persisted in bench/results/state);
+//   2. ingestion: triggers the cron (100k simulated offers) several times; wall time, stored
+//      duration, peak RSS of the workerd processes (VmRSS every 50 ms, and VmHWM);
+//   3. search latency: autocannon (32 connections, 2 s warm-up, 10 s measured) on three searches;
+//   4. the same searches against the floor Worker, which runs the identical SQL (buildOfferSearch)
+//      with nothing around it; ratios API/floor;
+//   5. EXPLAIN QUERY PLAN of every sort key with and without a GPU filter, before and after ANALYZE;
+//   6. stops everything it started (process groups), also on failure or Ctrl-C.
+//
+// Why bundles and --no-bundle instead of plain `wrangler dev` on src/: wrangler dev rebuilds and
+// restarts the Worker whenever a file esbuild read changes (src/**, tsconfig.json, package.json). A
+// restart in the middle of an ingestion kills it and leaves its lease held for
+// PROVIDER_TIMEOUT_MS + 120 s, so a benchmark on a tree someone is editing measures nothing. A bundle
+// taken at the start is a fixed snapshot, and it is the very script `wrangler deploy` ships (no
+// dev-only middleware). Without wrangler's bundling step `--test-scheduled`'s /__scheduled route does
+// not exist, so the cron is triggered through miniflare's own /cdn-cgi/handler/scheduled, which runs
+// the same `scheduled` handler and answers when its waitUntil work is done.
+//
+// Why bench/dev-server.mjs instead of the `wrangler dev` CLI: the CLI always attaches wrangler's
+// inspector proxy, which costs the wrangler Node process and the proxy workerd a devtools round trip
+// per D1 query or Durable Object call (measured: the floor's no-filter search went from ~280 to ~550
+// req/s when it was switched off). The dev server is the same code with `dev.inspector: false`.
+// BENCH_LAUNCHER=cli runs the CLI instead. Searches are sent straight to the workerd process that runs
+// the Worker (BENCH_VIA=direct, the default), not through wrangler's ProxyWorker, another dev-only hop
+// that on 2 cores caps even an empty answer at ~1,700 req/s; one run of the main search through the
+// proxy is reported for comparison. BENCH_VIA=proxy measures everything through the proxy. The
+// ingestion is triggered and watched directly too: a request that reaches the ProxyWorker while the
+// Worker is busy storing offers can hang for good (seen: no answer after 60 s, while the same request
+// sent directly was answered once the ingestion ended). Requests sent directly during an ingestion
+// sometimes fail with a socket error instead; they are retried (GET) and counted.
+//
+// Settings (environment): BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_WARMUP (2 s),
+// BENCH_RUNS (3: runs of the main search per target), BENCH_VARIANT_RUNS (1: of the other searches),
+// BENCH_INGEST_RUNS (4: one cold, the rest steady state), BENCH_PROBES (1: also measure two API
+// routes without the search, and the floor with a candidate SQL fix; 0 skips them),
+// BENCH_LOG_LEVEL (warn; `info` logs every request through wrangler, as `npm start` does),
+// BENCH_TIMEOUT_S (900, whole run), BENCH_STRICT (1: exit 2 when a target is missed).
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const resultsDir = join(root, 'bench', 'results');
+const stateDir = join(resultsDir, 'state');
+const buildDir = join(resultsDir, 'build');
+const envFile = join(resultsDir, 'bench.env');
+const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
+const childEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1', CI: 'true', FORCE_COLOR: '0' };
+
+const num = (name, fallback) => {
+  const v = process.env[name];
+  const n = v === undefined || v === '' ? fallback : Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number`);
+  return n;
+};
+const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
+const DURATION_S = num('BENCH_DURATION', 10);
+const WARMUP_S = num('BENCH_WARMUP', 2);
+const RUNS = num('BENCH_RUNS', 3);
+const VARIANT_RUNS = num('BENCH_VARIANT_RUNS', 1);
+const PROBES = process.env.BENCH_PROBES !== '0';
+const INGEST_RUNS = Math.max(2, num('BENCH_INGEST_RUNS', 4));
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || 'warn';
+const TIMEOUT_S = num('BENCH_TIMEOUT_S', 900);
+const STRICT = process.env.BENCH_STRICT === '1';
+const LAUNCHER = process.env.BENCH_LAUNCHER === 'cli' ? 'cli' : 'api';
+const VIA = process.env.BENCH_VIA === 'proxy' ? 'proxy' : 'direct';
+
+const SIM_OFFERS = 100_000;
+const ENV_VARS = {
+  ENVIRONMENT: 'development',
+  SIM_ENABLED: 'true',
+  SIM_OFFERS: String(SIM_OFFERS),
+  SIM_SEED: 'bench',
+  PROVIDERS_DISABLED: 'vastai',
+  PROVIDER_TIMEOUT_MS: '120000',
+  // The search is measured through the whole /v1 middleware chain, rate limiter included, as an
+  // anonymous caller; at the default 60 per minute nearly every request would be a 429.
+  ANON_RATE_LIMIT_PER_MIN: '100000',
+};
+const CRON_PATH = `/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *').replace(/%20/g, '+')}`;
+
+// The searches. `api` is the query string the API parses; `bare` names the same query, already
+// parsed, in bench/worker/bare.ts (QUERIES). The correctness check proves both return the same rows.
+const SEARCHES = [
+  { name: 'main', runs: RUNS, label: '2 GPUs + max price + min count, sort pricePerGpuHour', api: 'gpu=H100-80GB,A100-80GB&maxPricePerGpuHour=3&minGpuCount=2&sort=pricePerGpuHour&limit=50' },
+  { name: 'single', runs: VARIANT_RUNS, label: '1 GPU + on_demand + min count, sort price', api: 'gpu=H100-80GB&pricing=on_demand&minGpuCount=2&sort=price' },
+  { name: 'nofilter', runs: VARIANT_RUNS, label: 'no filter, default sort', api: '' },
+];
+// API routes that do not search: the fixed cost of a request. /healthz skips the /v1 chain (auth,
+// rate limiter) and runs one tiny D1 query; /v1/plans runs the whole /v1 chain and no D1 query.
+const PROBE_ROUTES = [
+  { name: 'healthz', path: '/healthz', label: 'global middleware + 1 small D1 query, no /v1 chain' },
+  { name: 'plans', path: '/v1/plans', label: 'full /v1 chain (auth, rate limiter DO), no D1 query' },
+];
+// The floor with a candidate fix to the SQL (bench/worker/bare.ts plusVariant).
+const FIX_SEARCHES = ['main', 'single'];
+const SORTS = ['price', 'pricePerGpuHour', 'vram', 'gpuCount', 'observedAt'];
+const EXPLAIN_GPU = 'H100-80GB';
+
+const TARGETS = { p99Ms: 25, rps: 1500, ratio: 1.3, ingestMs: 10_000 };
+
+// ---------------------------------------------------------------- small helpers
+
+const log = (message) => console.error(`[bench] ${message}`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const median = (xs) => {
+  const s = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!s.length) return null;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] : null);
+const round = (x, d = 1) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10 ** d) / 10 ** d);
+const mb = (kb) => (kb === null || kb === undefined ? null : round(kb / 1024, 1));
+
+class BenchError extends Error {}
+
+function run(cmd, args, options = {}) {
+  const res = spawnSync(cmd, args, { cwd: root, env: childEnv, encoding: 'utf8', timeout: 120_000, ...options });
+  if (res.status !== 0) {
+    throw new BenchError(`${[cmd, ...args].join(' ')} failed (${res.status ?? res.signal}):\n${(res.stdout ?? '') + (res.stderr ?? '')}`.slice(0, 4000));
+  }
+  return res.stdout;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let fetchRetries = 0;
+
+async function fetchJson(url, timeoutMs = 30_000) {
+  let res;
+  // A keep-alive connection the server closed while idle fails the next request ("fetch failed",
+  // cause "other side closed"); a GET is safe to send again, at most twice.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      break;
+    } catch (err) {
+      if (err?.name === 'TimeoutError' || attempt >= 3) {
+        if (err?.cause) err.message += ` (${err.cause.code ?? ''} ${err.cause.message ?? err.cause})`;
+        throw err;
+      }
+      fetchRetries++;
+      log(`GET ${url} failed (${err?.cause?.code ?? err?.cause?.message ?? err.message}); retrying`);
+      await sleep(200);
+    }
+  }
+  const text = await res.text();
+  if (!res.ok) throw new BenchError(`GET ${url} answered ${res.status}: ${text.slice(0, 500)}`);
+  return JSON.parse(text);
+}
+
+// ---------------------------------------------------------------- processes
+
+const children = new Set();
+
+function startDev(name, config, port, inspectorPort) {
+  const logPath = join(resultsDir, `${name}.log`);
+  const out = createWriteStream(logPath);
+  const [cmd, args] =
+    LAUNCHER === 'cli'
+      ? [wrangler, ['dev', '-c', config, '--port', String(port), '--ip', '127.0.0.1', '--inspector-port', String(inspectorPort),
+          '--persist-to', stateDir, '--env-file', envFile, '--test-scheduled', '--log-level', LOG_LEVEL, '--show-interactive-dev-session=false']]
+      : [process.execPath, [join(root, 'bench', 'dev-server.mjs'), config, String(port), stateDir, envFile, LOG_LEVEL, '0']];
+  // detached: its own process group, so wrangler, esbuild and both workerd processes stop together.
+  const child = spawn(cmd, args, { cwd: root, env: childEnv, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = { name, child, port, base: `http://127.0.0.1:${port}`, target: `http://127.0.0.1:${port}`, logPath, reloads: 0, exited: null };
+  const watch = (chunk) => {
+    out.write(chunk);
+    if (/Reloading local server/.test(chunk.toString())) proc.reloads++;
+  };
+  child.stdout.on('data', watch);
+  child.stderr.on('data', watch);
+  child.on('exit', (code, signal) => {
+    proc.exited = code ?? signal;
+    children.delete(proc);
+  });
+  children.add(proc);
+  return proc;
+}
+
+function alive(proc) {
+  if (proc.exited !== null) throw new BenchError(`${proc.name}: wrangler dev exited (${proc.exited}); see ${proc.logPath}`);
+}
+
+async function stopProc(proc) {
+  if (proc.exited !== null && !groupAlive(proc.child.pid)) return;
+  try {
+    process.kill(-proc.child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  for (let i = 0; i < 50 && groupAlive(proc.child.pid); i++) await sleep(100);
+  try {
+    process.kill(-proc.child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+function groupAlive(pgid) {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function stopAll() {
+  await Promise.all([...children].map(stopProc));
+  children.clear();
+}
+
+process.on('exit', () => {
+  for (const proc of children) {
+    try {
+      process.kill(-proc.child.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(sig, () => {
+    log(`${sig}: stopping`);
+    stopAll().finally(() => process.exit(130));
+  });
+}
+
+async function waitReady(proc, path, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; Date.now() < deadline && i < 1000; i++) {
+    alive(proc);
+    try {
+      const res = await fetch(proc.base + path, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(250);
+  }
+  throw new BenchError(`${proc.name} did not answer ${path} within ${timeoutMs / 1000} s; see ${proc.logPath}`);
+}
+
+/** Starts a Worker and waits until it answers; sets `target`, where the load goes (see BENCH_VIA). */
+async function startReady(name, config, port, inspectorPort, readyPath, notes) {
+  const proc = startDev(name, config, port, inspectorPort);
+  await waitReady(proc, readyPath);
+  if (VIA === 'direct') {
+    const direct = directUrl(proc);
+    let ok = false;
+    if (direct) {
+      try {
+        const res = await fetch(direct + readyPath, { signal: AbortSignal.timeout(10_000) });
+        await res.arrayBuffer();
+        ok = res.ok;
+      } catch {
+        ok = false;
+      }
+    }
+    if (ok) proc.target = direct;
+    else notes.push(`${name}: could not reach the Worker's workerd directly; measured through wrangler's proxy.`);
+  }
+  return proc;
+}
+
+// ---------------------------------------------------------------- /proc: workerd memory
+
+function procTable() {
+  const table = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const ppid = Number(stat.slice(close + 2).split(' ')[1]);
+      table.set(Number(entry), { ppid, comm });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return table;
+}
+
+/** The workerd processes under a wrangler dev process: `proxy` answers the port, `user` runs the Worker. */
+function workerdOf(proc) {
+  const table = procTable();
+  const found = [];
+  for (const [pid, { comm }] of table) {
+    if (comm !== 'workerd') continue;
+    let p = pid;
+    for (let depth = 0; depth < 10 && p > 1; depth++) {
+      p = table.get(p)?.ppid ?? 0;
+      if (p === proc.child.pid) {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+        found.push({ pid, role: new RegExp(`entry=127\\.0\\.0\\.1:${proc.port}(\\D|$)`).test(cmd) ? 'proxy' : 'user' });
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+function memKb(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /VmRSS:\s+(\d+)/.exec(status);
+    const hwm = /VmHWM:\s+(\d+)/.exec(status);
+    return { rss: rss ? Number(rss[1]) : null, hwm: hwm ? Number(hwm[1]) : null };
+  } catch {
+    return null;
+  }
+}
+
+/** The address the Worker's own workerd listens on (its only listening TCP socket), or null. */
+function directUrl(proc) {
+  const user = workerdOf(proc).find((w) => w.role === 'user');
+  if (!user) return null;
+  const inodes = new Set();
+  try {
+    for (const fd of readdirSync(`/proc/${user.pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${user.pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    return null;
+  }
+  const ports = [];
+  for (const line of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
+    const f = line.trim().split(/\s+/);
+    // local_address is HEXIP:HEXPORT; state 0A is LISTEN; inode is field 9; 0100007F is 127.0.0.1.
+    if (f.length > 9 && f[3] === '0A' && inodes.has(f[9]) && f[1].startsWith('0100007F:')) ports.push(parseInt(f[1].split(':')[1], 16));
+  }
+  return ports.length === 1 ? `http://127.0.0.1:${ports[0]}` : null;
+}
+
+/** Busy CPU time of the whole machine and of this benchmark's processes, in clock ticks. */
+function cpuTicks() {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7]; // user nice system irq softirq steal
+  const table = procTable();
+  const roots = new Set([process.pid, ...[...children].map((c) => c.child.pid)]);
+  let mine = 0;
+  for (const [pid] of table) {
+    let p = pid;
+    for (let depth = 0; depth < 12 && p > 1; depth++) {
+      if (roots.has(p)) {
+        try {
+          const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+          const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          mine += Number(rest[11]) + Number(rest[12]); // utime stime
+        } catch {
+          // exited
+        }
+        break;
+      }
+      p = table.get(p)?.ppid ?? 0;
+    }
+  }
+  return { busy, mine, at: performance.now() };
+}
+
+/** Percent of the machine's CPU used by processes that are not this benchmark's, between two samples. */
+function foreignCpuPct(a, b) {
+  const capacity = ((b.at - a.at) / 1000) * 100 * (os.availableParallelism?.() ?? os.cpus().length); // USER_HZ = 100
+  return round((Math.max(0, b.busy - a.busy - (b.mine - a.mine)) / capacity) * 100, 0);
+}
+
+// ---------------------------------------------------------------- 2. ingestion
+
+async function waitForMinuteAfter(previousStart) {
+  const minuteOf = (t) => Math.floor(t / 60_000);
+  if (minuteOf(Date.now()) > minuteOf(previousStart)) return 0;
+  const waitMs = (minuteOf(previousStart) + 1) * 60_000 - Date.now() + 250;
+  log(`waiting ${Math.round(waitMs / 1000)} s for the next minute, so the simulated prices move`);
+  await sleep(Math.min(Math.max(waitMs, 0), 61_000));
+  return waitMs;
+}
+
+async function measureIngestion(api, index) {
+  alive(api);
+  const prevId = (await fetchJson(`${api.target}/healthz`)).lastIngestion?.id ?? null;
+  const workers = workerdOf(api);
+  const user = workers.find((w) => w.role === 'user');
+  if (!user) throw new BenchError(`no workerd process found under ${api.name} (pid ${api.child.pid})`);
+  const before = Object.fromEntries(workers.map((w) => [w.pid, memKb(w.pid)?.rss ?? null]));
+  const peak = { ...before };
+  let peakTotal = workers.reduce((a, w) => a + (before[w.pid] ?? 0), 0);
+  const totalBefore = peakTotal;
+  let samples = 0;
+  let vanished = false;
+  const reloadsBefore = api.reloads;
+  const sampler = setInterval(() => {
+    let total = 0;
+    for (const w of workers) {
+      const m = memKb(w.pid);
+      if (!m) {
+        vanished = true;
+        continue;
+      }
+      peak[w.pid] = Math.max(peak[w.pid] ?? 0, m.rss ?? 0);
+      total += m.rss ?? 0;
+    }
+    peakTotal = Math.max(peakTotal, total);
+    samples++;
+  }, 50);
+
+  const cpu0 = cpuTicks();
+  const retriesBefore = fetchRetries;
+  const wallStart = Date.now();
+  const t0 = performance.now();
+  let triggerMs = null;
+  let triggerStatus = null;
+  const trigger = fetch(`${api.target}${CRON_PATH}`, { signal: AbortSignal.timeout(300_000) })
+    .then(async (res) => {
+      await res.arrayBuffer();
+      triggerStatus = res.status;
+      triggerMs = performance.now() - t0;
+    })
+    .catch((err) => {
+      triggerStatus = `error: ${err.message}`;
+    });
+
+  let last = null;
+  let polls = 0;
+  let maxPollMs = 0;
+  let seenMs = null;
+  try {
+    for (let i = 0; i < 3000 && performance.now() - t0 < 300_000; i++) {
+      alive(api);
+      if (vanished || api.reloads !== reloadsBefore) throw new BenchError('the Worker restarted during the ingestion (workerd process replaced)');
+      const p0 = performance.now();
+      let health;
+      try {
+        health = await fetchJson(`${api.target}/healthz`, Math.max(1_000, Math.round(300_000 - (performance.now() - t0))));
+      } catch (err) {
+        if (err?.name !== 'TimeoutError') throw err;
+        break;
+      }
+      maxPollMs = Math.max(maxPollMs, performance.now() - p0);
+      polls++;
+      if (health.lastIngestion && health.lastIngestion.id !== prevId) {
+        last = health.lastIngestion;
+        seenMs = performance.now() - t0;
+        break;
+      }
+      await sleep(100);
+    }
+    if (!last) {
+      throw new BenchError(
+        `ingestion ${index + 1} did not finish within 300 s (trigger: ${triggerStatus ?? 'no answer'}; ${polls} /healthz answers, the last after ${round(maxPollMs, 0)} ms at most)`,
+      );
+    }
+    await Promise.race([trigger, sleep(30_000)]);
+  } finally {
+    clearInterval(sampler);
+  }
+  const after = memKb(user.pid);
+  const foreign = foreignCpuPct(cpu0, cpuTicks());
+  const userBefore = before[user.pid];
+  return {
+    run: index + 1,
+    kind: index === 0 ? 'cold (100k inserts)' : 'steady (re-pull)',
+    id: last.id,
+    status: last.status,
+    offersSeen: last.offersSeen,
+    storedDurationMs: last.durationMs,
+    wallMs: round(seenMs, 0),
+    finishedAfterTriggerMs: Date.parse(last.finishedAt) - wallStart,
+    triggerStatus,
+    triggerResponseMs: round(triggerMs, 0),
+    healthPolls: polls,
+    healthPollSocketErrors: fetchRetries - retriesBefore,
+    maxHealthzMs: round(maxPollMs, 0),
+    rssSamples: samples,
+    userWorkerd: {
+      pid: user.pid,
+      rssBeforeMb: mb(userBefore),
+      peakRssMb: mb(peak[user.pid]),
+      deltaMb: mb(peak[user.pid] - userBefore),
+      vmHwmMb: mb(after?.hwm),
+      rssAfterMb: mb(after?.rss),
+    },
+    allWorkerd: { processes: workers.length, rssBeforeMb: mb(totalBefore), peakRssMb: mb(peakTotal), deltaMb: mb(peakTotal - totalBefore) },
+    startedAt: new Date(wallStart).toISOString(),
+    foreignCpuPct: foreign,
+  };
+}
+
+// ---------------------------------------------------------------- 3./4. latency
+
+function cannon(url, seconds) {
+  return new Promise((resolve, reject) => {
+    const latencies = [];
+    const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 30 }, (err, result) => {
+      if (err) reject(err);
+      else resolve({ result, latencies });
+    });
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
+  });
+}
+
+async function measureLatency(proc, url) {
+  alive(proc);
+  await cannon(url, WARMUP_S);
+  const cpu0 = cpuTicks();
+  const { result, latencies } = await cannon(url, DURATION_S);
+  const cpu1 = cpuTicks();
+  alive(proc);
+  latencies.sort((a, b) => a - b);
+  const ok = result['2xx'];
+  return {
+    requests: ok,
+    rps: round(ok / result.duration, 0),
+    p50: round(percentile(latencies, 50), 2),
+    p90: round(percentile(latencies, 90), 2),
+    p99: round(percentile(latencies, 99), 2),
+    max: round(latencies[latencies.length - 1], 2),
+    autocannon: { p50: result.latency.p50, p99: result.latency.p99, avgRps: result.requests.average },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    bytesPerResponse: ok ? Math.round(result.throughput.total / result.requests.total) : null,
+    foreignCpuPct: foreignCpuPct(cpu0, cpu1),
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])),
+  };
+}
+
+function summarize(runs) {
+  return { p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), rps: median(runs.map((r) => r.rps)), runs };
+}
+
+// ---------------------------------------------------------------- 5. explain
+
+async function explainAll(bare) {
+  const out = [];
+  for (const s of SEARCHES) out.push({ key: `q=${s.name}`, label: `search "${s.name}" (${s.label})`, ...(await fetchJson(`${bare.target}/explain?q=${s.name}`)) });
+  for (const sort of SORTS) {
+    for (const gpu of [null, EXPLAIN_GPU]) {
+      const qs = `sort=${sort}` + (gpu ? `&gpu=${gpu}` : '');
+      out.push({ key: qs, label: `sort=${sort}${gpu ? `, gpu=${gpu}` : ', no filter'}`, ...(await fetchJson(`${bare.target}/explain?${qs}`)) });
+    }
+  }
+  for (const e of out) {
+    e.flags = [];
+    for (const line of e.plan) {
+      if (line.detail.includes('USE TEMP B-TREE FOR ORDER BY')) e.flags.push('USE TEMP B-TREE FOR ORDER BY');
+      if (/^SCAN offers\b/.test(line.detail) && !/USING (COVERING )?INDEX/.test(line.detail)) e.flags.push('SCAN offers without an index');
+    }
+  }
+  return out;
+}
+
+const planText = (e) => e.plan.map((l) => l.detail).join(' | ');
+
+// ---------------------------------------------------------------- report
+
+function machine() {
+  const cpuinfo = existsSync('/proc/cpuinfo') ? readFileSync('/proc/cpuinfo', 'utf8') : '';
+  const git = (args) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim() ?? '';
+  return {
+    nproc: os.availableParallelism?.() ?? os.cpus().length,
+    cpu: /model name\s*:\s*(.*)/.exec(cpuinfo)?.[1]?.trim() ?? os.cpus()[0]?.model ?? 'unknown',
+    ramGiB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    wrangler: run(wrangler, ['--version']).trim().split('\n').pop(),
+    kernel: `${os.type()} ${os.release()}`,
+    commit: git(['rev-parse', '--short', 'HEAD']),
+    uncommittedFiles: git(['status', '--porcelain', '--', 'src', 'migrations', 'wrangler.toml', 'bench/worker']).split('\n').filter(Boolean).length,
+  };
+}
+
+const yes = (ok) => (ok === null ? 'n/a' : ok ? '**met**' : '**missed**');
+const fmt = (x, unit = '') => (x === null || x === undefined ? 'n/a' : `${x}${unit}`);
+
+function report(r) {
+  const L = [];
+  const m = r.machine;
+  L.push(`# GPUBroker benchmark — ${r.date}`, '');
+  L.push(`Machine: ${m.nproc} × ${m.cpu}, ${m.ramGiB} GiB RAM, ${m.kernel}, Node ${m.node}, wrangler ${m.wrangler}. Code: ${m.commit}` + (m.uncommittedFiles ? ` + ${m.uncommittedFiles} uncommitted file(s) in src/migrations/bench/worker` : '') + '.');
+  L.push(`Settings: ${SIM_OFFERS.toLocaleString('en-US')} simulated offers; autocannon ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per run; main search median of ${RUNS} runs, other searches ${VARIANT_RUNS}; served by ${LAUNCHER === 'cli' ? 'the `wrangler dev` CLI' : 'wrangler\'s dev server with the inspector off (bench/dev-server.mjs)'}, log level ${LOG_LEVEL}; load sent ${VIA === 'direct' ? 'straight to the Worker\'s workerd' : 'through wrangler\'s ProxyWorker'}. Whole run ${r.elapsedS} s.`, '');
+
+  L.push('## Targets', '', '| Target | Measured (median) | |', '|---|---|---|');
+  for (const t of r.targets) L.push(`| ${t.name} | ${t.measured} | ${yes(t.met)} |`);
+  L.push('');
+
+  L.push('## Ingestion (cron, sim provider)', '');
+  L.push('| Run | Kind | Offers | History rows (changed) | Stored duration | Wall (trigger → seen) | User workerd RSS before → peak (Δ) | VmHWM | Max /healthz latency during run | Other CPU |');
+  L.push('|---|---|---|---|---|---|---|---|---|---|');
+  for (const i of r.ingestion.runs) {
+    const u = i.userWorkerd;
+    L.push(`| ${i.run} | ${i.kind} | ${i.offersSeen} | ${fmt(i.historyRows)} | ${i.storedDurationMs} ms | ${i.wallMs} ms | ${u.rssBeforeMb} → ${u.peakRssMb} MB (+${u.deltaMb}) | ${u.vmHwmMb} MB | ${i.maxHealthzMs} ms${i.healthPollSocketErrors ? ` (${i.healthPollSocketErrors} socket error)` : ''} | ${i.foreignCpuPct}% |`);
+  }
+  const ing = r.ingestion;
+  L.push('', `Median stored duration: cold ${ing.cold.storedDurationMs} ms; steady state ${ing.steady.storedDurationMs} ms (wall ${ing.steady.wallMs} ms, peak RSS Δ +${ing.steady.deltaMb} MB).`, '');
+
+  L.push('## Search latency', '');
+  L.push('| Search | Target | p50 ms | p99 ms | req/s | runs (p50 / p99 / req/s, other CPU) |', '|---|---|---|---|---|---|');
+  for (const s of r.search) {
+    for (const [target, v] of [['API', s.api], ['floor', s.bare]]) {
+      L.push(`| ${s.name}: ${s.label} | ${target} | ${v.p50} | ${v.p99} | ${v.rps} | ${v.runs.map((x) => `${x.p50} / ${x.p99} / ${x.rps}, ${x.foreignCpuPct}%`).join('; ')} |`);
+    }
+  }
+  L.push('', '| Search | API/floor p50 | API/floor p99 | API/floor req/s | rows | bytes/response API, floor |', '|---|---|---|---|---|---|');
+  for (const s of r.search) {
+    L.push(`| ${s.name} | ${s.ratio.p50}× | ${s.ratio.p99}× | ${s.ratio.rps}× | ${s.rows} | ${s.api.runs[0]?.bytesPerResponse}, ${s.bare.runs[0]?.bytesPerResponse} |`);
+  }
+  L.push('');
+  if (r.probes?.length) {
+    L.push('### API routes that do not search (fixed cost per request)', '', '| Route | What it runs | p50 ms | p99 ms | req/s |', '|---|---|---|---|---|');
+    for (const p of r.probes) L.push(`| \`GET ${p.path}\` | ${p.label} | ${p.api.p50} | ${p.api.p99} | ${p.api.rps} |`);
+    L.push('');
+  }
+  if (r.fixes?.length) {
+    L.push('### Floor with a candidate SQL fix (`+gpu_count`, see bench/worker/bare.ts)', '', '| Search | p50 ms | p99 ms | req/s | rows read | plan |', '|---|---|---|---|---|---|');
+    for (const f of r.fixes) L.push(`| ${f.name} | ${f.bare.p50} | ${f.bare.p99} | ${f.bare.rps} | ${fmt(f.explain.rowsRead)} | ${f.explain.plan.map((l) => '`' + l.detail + '`').join('<br>')} |`);
+    L.push('');
+  }
+  if (r.afterAnalyze?.length) {
+    L.push('### After ANALYZE (plans changed)', '', '| Search | Target | p50 ms | p99 ms | req/s |', '|---|---|---|---|---|');
+    for (const s of r.afterAnalyze) for (const [t, v] of [['API', s.api], ['floor', s.bare]]) L.push(`| ${s.name} | ${t} | ${v.p50} | ${v.p99} | ${v.rps} |`);
+    L.push('');
+  }
+
+  L.push('## EXPLAIN QUERY PLAN', '');
+  L.push(`Offers in the table: ${r.stats?.offers} (${r.stats?.listed} listed). "rows read" and "SQL ms" are D1's \`meta.rows_read\` and \`meta.duration\` for running the statement once (idle server).`, '');
+  L.push('| Query | Plan (before ANALYZE) | rows read | SQL ms | Flags | Plan after ANALYZE (if different) | rows read after | SQL ms after |', '|---|---|---|---|---|---|---|---|');
+  for (const e of r.explain.before) {
+    const a = r.explain.after.find((x) => x.key === e.key);
+    const changed = a && planText(a) !== planText(e);
+    L.push(`| ${e.label} | ${e.plan.map((l) => '`' + l.detail + '`').join('<br>')} | ${fmt(e.rowsRead)} | ${fmt(round(e.durationMs, 2))} | ${e.flags.join(', ') || '—'} | ${changed ? a.plan.map((l) => '`' + l.detail + '`').join('<br>') + (a.flags.length ? ` (${a.flags.join(', ')})` : '') : 'same'} | ${fmt(a?.rowsRead)} | ${fmt(round(a?.durationMs, 2))} |`);
+  }
+  L.push('');
+  if (r.explain.analyzeError) L.push(`ANALYZE failed: ${r.explain.analyzeError}`, '');
+  if (r.notes.length) L.push('## Notes', '', ...r.notes.map((n) => `- ${n}`), '');
+  return L.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main() {
+  const started = Date.now();
+  const notes = [];
+  log('clean state');
+  rmSync(stateDir, { recursive: true, force: true });
+  rmSync(buildDir, { recursive: true, force: true });
+  mkdirSync(stateDir, { recursive: true });
+  mkdirSync(buildDir, { recursive: true });
+  const info = machine();
+  writeFileSync(envFile, Object.entries(ENV_VARS).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+
+  // 1. Bundles: the API exactly as `wrangler deploy` would ship it, and the floor Worker.
+  log('bundling the API and the floor Worker (wrangler deploy --dry-run)');
+  const apiBuild = join(buildDir, 'api');
+  const bareBuild = join(buildDir, 'bare');
+  run(wrangler, ['deploy', '--dry-run', '--outdir', apiBuild, '-c', join(root, 'wrangler.toml')]);
+  run(wrangler, ['deploy', '--dry-run', '--outdir', bareBuild, '-c', join(root, 'bench', 'worker', 'wrangler.toml')]);
+  const withBundle = (configPath, outDir) => {
+    const script = readdirSync(outDir).find((f) => f.endsWith('.js'));
+    if (!script) throw new BenchError(`no bundle in ${outDir}`);
+    const toml = readFileSync(configPath, 'utf8');
+    if (!/^main\s*=/m.test(toml)) throw new BenchError(`${configPath} has no main`);
+    const out = join(outDir, 'wrangler.toml');
+    writeFileSync(out, toml.replace(/^main\s*=.*$/m, `main = "${script}"\nno_bundle = true`));
+    return out;
+  };
+  const apiConfig = withBundle(join(root, 'wrangler.toml'), apiBuild);
+  const bareConfig = withBundle(join(root, 'bench', 'worker', 'wrangler.toml'), bareBuild);
+
+  log('applying D1 migrations');
+  run(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', stateDir, '-c', join(root, 'wrangler.toml')]);
+
+  const [apiPort, apiInspector, barePort, bareInspector] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  log(`starting the API on :${apiPort}`);
+  const api = await startReady('api', apiConfig, apiPort, apiInspector, '/healthz', notes);
+
+  // 2. Ingestion.
+  const ingestRuns = [];
+  for (let i = 0; i < INGEST_RUNS; i++) {
+    if (i > 0) await waitForMinuteAfter(Date.parse(ingestRuns[i - 1].startedAt));
+    log(`ingestion ${i + 1}/${INGEST_RUNS}`);
+    const m = await measureIngestion(api, i);
+    log(`  ${m.offersSeen} offers, stored ${m.storedDurationMs} ms, wall ${m.wallMs} ms, user workerd peak ${m.userWorkerd.peakRssMb} MB (+${m.userWorkerd.deltaMb})`);
+    if (m.status !== 'succeeded') notes.push(`Ingestion ${i + 1} ended with status ${m.status}.`);
+    ingestRuns.push(m);
+  }
+
+  // 3. API latency. Only one wrangler dev runs at a time: two workerd processes on one SQLite file
+  // fail each other's statements with SQLITE_BUSY (miniflare's D1 takes write locks even for reads).
+  const apiPages = {};
+  for (const s of SEARCHES) {
+    const page = await fetchJson(`${api.target}/v1/offers${s.api ? '?' + s.api : ''}`);
+    if (!page.data?.length) throw new BenchError(`search ${s.name} returned no offers; the benchmark would measure an empty page`);
+    apiPages[s.name] = page.data.map((o) => o.id);
+  }
+  const apiRuns = {};
+  for (const s of SEARCHES) {
+    apiRuns[s.name] = [];
+    for (let i = 0; i < s.runs; i++) {
+      log(`API search ${s.name}: run ${i + 1}/${s.runs}`);
+      apiRuns[s.name].push(await measureLatency(api, `${api.target}/v1/offers${s.api ? '?' + s.api : ''}`));
+    }
+  }
+  const probes = [];
+  if (PROBES) {
+    for (const p of PROBE_ROUTES) {
+      const res = await fetch(api.target + p.path, { signal: AbortSignal.timeout(30_000) });
+      await res.arrayBuffer();
+      if (!res.ok) {
+        notes.push(`probe ${p.path} answered ${res.status}; not measured.`);
+        continue;
+      }
+      log(`API probe ${p.path}`);
+      probes.push({ ...p, api: await measureLatency(api, api.target + p.path) });
+    }
+    if (api.target !== api.base) {
+      const main = SEARCHES[0];
+      log('API main search through the wrangler dev proxy');
+      probes.push({ name: 'main-via-proxy', path: `/v1/offers?${main.api}`, label: 'the main search through the wrangler dev ProxyWorker port', api: await measureLatency(api, `${api.base}/v1/offers?${main.api}`) });
+    }
+  }
+  await stopProc(api);
+
+  // 4. The floor, on the same database file.
+  log(`starting the floor Worker on :${barePort}`);
+  const bare = await startReady('bare', bareConfig, barePort, bareInspector, '/ping', notes);
+  const runsTable = await fetchJson(`${bare.target}/runs`);
+  for (const m of ingestRuns) {
+    const row = runsTable.find((r) => r.id === m.id);
+    m.historyRows = row?.history_rows ?? null;
+    m.markedUnavailable = row?.marked_unavailable ?? null;
+  }
+  const stats = await fetchJson(`${bare.target}/stats`);
+  // Correctness: the floor answers the same rows as the API did, so the comparison is like for like.
+  for (const s of SEARCHES) {
+    const rows = await fetchJson(`${bare.target}/v1/offers?q=${s.name}`);
+    const bareIds = rows.slice(0, apiPages[s.name].length).map((o) => o.id);
+    if (apiPages[s.name].join() !== bareIds.join()) {
+      throw new BenchError(`search ${s.name}: the floor Worker's rows differ from the API's (${apiPages[s.name].slice(0, 3)} vs ${bareIds.slice(0, 3)})`);
+    }
+  }
+  const search = [];
+  for (const s of SEARCHES) {
+    const bareRuns = [];
+    for (let i = 0; i < s.runs; i++) {
+      log(`floor search ${s.name}: run ${i + 1}/${s.runs}`);
+      bareRuns.push(await measureLatency(bare, `${bare.target}/v1/offers?q=${s.name}`));
+    }
+    for (const x of [...apiRuns[s.name], ...bareRuns]) {
+      if (x.errors || x.timeouts || x.non2xx) notes.push(`search ${s.name}: a run had ${x.errors} errors, ${x.timeouts} timeouts, ${x.non2xx} non-2xx answers ${JSON.stringify(x.statusCodes)}.`);
+    }
+    const A = summarize(apiRuns[s.name]);
+    const B = summarize(bareRuns);
+    search.push({
+      name: s.name,
+      label: s.label,
+      query: s.api,
+      rows: apiPages[s.name].length,
+      api: A,
+      bare: B,
+      ratio: { p50: round(A.p50 / B.p50, 2), p99: round(A.p99 / B.p99, 2), rps: round(A.rps / B.rps, 2) },
+    });
+  }
+
+  // The candidate SQL fix, on the floor: same rows, then its latency.
+  const fixes = [];
+  if (PROBES) {
+    for (const name of FIX_SEARCHES) {
+      const [plain, variant] = await Promise.all([fetchJson(`${bare.target}/explain?q=${name}`), fetchJson(`${bare.target}/explain?q=${name}&variant=plus`)]);
+      if (plain.sql === variant.sql) {
+        notes.push(`Candidate fix (\`+gpu_count\`) for search ${name}: src/ already writes the SQL that way; nothing to compare.`);
+        continue;
+      }
+      const original = (await fetchJson(`${bare.target}/v1/offers?q=${name}`)).map((o) => o.id).join();
+      const fixed = (await fetchJson(`${bare.target}/v1/offers?q=${name}&variant=plus`)).map((o) => o.id).join();
+      if (original !== fixed) {
+        notes.push(`the candidate fix changes the rows of search ${name}; not measured.`);
+        continue;
+      }
+      log(`floor search ${name} with the candidate fix`);
+      fixes.push({ name, bare: await measureLatency(bare, `${bare.target}/v1/offers?q=${name}&variant=plus`), explain: await fetchJson(`${bare.target}/explain?q=${name}&variant=plus`) });
+    }
+  }
+
+  // 5. Plans, before and after ANALYZE.
+  log('EXPLAIN QUERY PLAN');
+  const before = await explainAll(bare);
+  let after = [];
+  let analyzeError = null;
+  let stat1 = null;
+  try {
+    stat1 = await fetchJson(`${bare.target}/analyze`, 120_000);
+    after = await explainAll(bare);
+  } catch (err) {
+    analyzeError = err.message;
+  }
+  const changedSearches = SEARCHES.filter((s) => {
+    const b = before.find((e) => e.key === `q=${s.name}`);
+    const a = after.find((e) => e.key === `q=${s.name}`);
+    return a && b && planText(a) !== planText(b);
+  });
+  const afterAnalyze = [];
+  if (changedSearches.length) {
+    log(`plans changed after ANALYZE for ${changedSearches.map((s) => s.name).join(', ')}: re-measuring once each`);
+    const bareAfter = {};
+    for (const s of changedSearches) bareAfter[s.name] = await measureLatency(bare, `${bare.target}/v1/offers?q=${s.name}`);
+    await stopProc(bare);
+    const api2 = await startReady('api-after-analyze', apiConfig, apiPort, apiInspector, '/healthz', notes);
+    for (const s of changedSearches) {
+      afterAnalyze.push({ name: s.name, api: await measureLatency(api2, `${api2.target}/v1/offers${s.api ? '?' + s.api : ''}`), bare: bareAfter[s.name] });
+    }
+    await stopProc(api2);
+  } else {
+    await stopProc(bare);
+  }
+  const busyRuns = [
+    ...ingestRuns.map((m) => [`ingestion ${m.run}`, m.foreignCpuPct]),
+    ...search.flatMap((x) => [...x.api.runs.map((r) => [`API ${x.name}`, r.foreignCpuPct]), ...x.bare.runs.map((r) => [`floor ${x.name}`, r.foreignCpuPct])]),
+  ].filter(([, pct]) => pct >= 10);
+  if (busyRuns.length) notes.push(`Other processes on the machine used ≥ 10% of its CPU during: ${busyRuns.map(([n, p]) => `${n} (${p}%)`).join(', ')}; those numbers are pessimistic.`);
+  for (const name of ['api', 'bare', 'api-after-analyze']) {
+    const path = join(resultsDir, `${name}.log`);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8');
+    const errors = (text.match(/\bERROR\b|\[wrangler:error\]/g) ?? []).length;
+    if (errors) notes.push(`${name}.log has ${errors} error line(s)` + (/SQLITE_BUSY/.test(text) ? ' (SQLITE_BUSY)' : '') + '; see bench/results/' + name + '.log.');
+  }
+
+  // Targets.
+  const main = search.find((s) => s.name === 'main');
+  const coldMs = ingestRuns[0].storedDurationMs;
+  const steady = ingestRuns.slice(1);
+  const ingestion = {
+    runs: ingestRuns,
+    cold: { storedDurationMs: coldMs, wallMs: ingestRuns[0].wallMs, deltaMb: ingestRuns[0].userWorkerd.deltaMb },
+    steady: {
+      storedDurationMs: median(steady.map((x) => x.storedDurationMs)),
+      wallMs: median(steady.map((x) => x.wallMs)),
+      deltaMb: median(steady.map((x) => x.userWorkerd.deltaMb)),
+      peakRssMb: median(steady.map((x) => x.userWorkerd.peakRssMb)),
+    },
+    all: { storedDurationMs: median(ingestRuns.map((x) => x.storedDurationMs)), wallMs: median(ingestRuns.map((x) => x.wallMs)) },
+  };
+  const targets = [
+    { name: `offers p99 ≤ ${TARGETS.p99Ms} ms at ${CONNECTIONS} connections (main search)`, measured: `${main.api.p99} ms`, met: main.api.p99 <= TARGETS.p99Ms },
+    { name: `offers ≥ ${TARGETS.rps} req/s at ${CONNECTIONS} connections (main search)`, measured: `${main.api.rps} req/s`, met: main.api.rps >= TARGETS.rps },
+    { name: `API/floor ≤ ${TARGETS.ratio}× (main search, p50 / p99 / throughput)`, measured: `${main.ratio.p50}× / ${main.ratio.p99}× / ${round(main.bare.rps / main.api.rps, 2)}× fewer req/s`, met: main.ratio.p50 <= TARGETS.ratio && main.ratio.p99 <= TARGETS.ratio && main.bare.rps / main.api.rps <= TARGETS.ratio },
+    { name: `100k-offer ingestion ≤ ${TARGETS.ingestMs / 1000} s (cold, stored duration)`, measured: `${coldMs} ms`, met: coldMs <= TARGETS.ingestMs },
+    { name: `100k-offer ingestion ≤ ${TARGETS.ingestMs / 1000} s (steady state, median stored duration)`, measured: `${ingestion.steady.storedDurationMs} ms`, met: ingestion.steady.storedDurationMs <= TARGETS.ingestMs },
+  ];
+  if (api.reloads || bare.reloads) notes.push(`wrangler reloaded a Worker during the run (api ${api.reloads}, floor ${bare.reloads}).`);
+
+  const result = {
+    date: new Date(started).toISOString(),
+    elapsedS: round((Date.now() - started) / 1000, 0),
+    machine: info,
+    settings: { launcher: LAUNCHER, via: VIA, connections: CONNECTIONS, durationS: DURATION_S, warmupS: WARMUP_S, runs: RUNS, variantRuns: VARIANT_RUNS, ingestRuns: INGEST_RUNS, logLevel: LOG_LEVEL, env: ENV_VARS },
+    targets,
+    ingestion,
+    stats,
+    search,
+    probes,
+    fixes,
+    afterAnalyze,
+    explain: { before, after, analyzeError, sqliteStat1: stat1 },
+    notes,
+  };
+  writeFileSync(join(resultsDir, 'latest.json'), JSON.stringify(result, null, 2) + '\n');
+  const md = report(result);
+  writeFileSync(join(resultsDir, 'latest.md'), md + '\n');
+  console.log(md);
+  log(`done in ${result.elapsedS} s; bench/results/latest.json`);
+  return targets.every((t) => t.met);
+}
+
+const watchdog = setTimeout(() => {
+  log(`timed out after ${TIMEOUT_S} s`);
+  stopAll().finally(() => process.exit(1));
+}, TIMEOUT_S * 1000);
+
+let code = 0;
+try {
+  const allMet = await main();
+  if (STRICT && !allMet) code = 2;
+} catch (err) {
+  log(`FAILED: ${err instanceof BenchError ? err.message : err?.stack ?? err}`);
+  code = 1;
+} finally {
+  await stopAll();
+  clearTimeout(watchdog);
+}
+process.exit(code);
