@@ -12,7 +12,12 @@
 //   4. the same searches against the floor Worker, which runs the identical SQL (buildOfferSearch)
 //      with nothing around it; ratios API/floor;
 //   5. EXPLAIN QUERY PLAN of every sort key with and without a GPU filter, before and after ANALYZE;
-//   6. stops everything it started (process groups), also on failure or Ctrl-C.
+//   6. authenticated requests (API server, before the floor): signs up tenants (PLAN_RATE_LIMIT_MULTIPLIER
+//      =1000 in the env file, so a free tenant has 10,000/min), then interleaves anonymous and API-key
+//      rounds of the main search, and anonymous / API-key / access-token (JWT) rounds of /v1/plans;
+//      then one fresh tenant floods /v1/plans for 20 s: limiter decisions/s (2xx + 429), admitted vs
+//      refused, against burst + refill. A throwaway JWT signing key is generated for the run;
+//   7. stops everything it started (process groups), also on failure or Ctrl-C.
 //
 // Why bundles and --no-bundle instead of plain `wrangler dev` on src/: wrangler dev rebuilds and
 // restarts the Worker whenever a file esbuild read changes (src/**, tsconfig.json, package.json). A
@@ -41,9 +46,11 @@
 // BENCH_INGEST_RUNS (4: one cold, the rest steady state), BENCH_PROBES (1: also measure two API
 // routes without the search, and the floor with a candidate SQL fix; 0 skips them),
 // BENCH_LOG_LEVEL (warn; `info` logs every request through wrangler, as `npm start` does),
-// BENCH_TIMEOUT_S (900, whole run), BENCH_STRICT (1: exit 2 when a target is missed).
+// BENCH_TIMEOUT_S (900, whole run), BENCH_STRICT (1: exit 2 when a target is missed),
+// BENCH_AUTH (1; 0 skips the authenticated section), BENCH_AUTH_ROUNDS (3 rounds of each kind).
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
@@ -89,6 +96,10 @@ const ENV_VARS = {
   // The search is measured through the whole /v1 middleware chain, rate limiter included, as an
   // anonymous caller; at the default 60 per minute nearly every request would be a 429.
   ANON_RATE_LIMIT_PER_MIN: '100000',
+  // Every plan's requests/min × 1000 (a free tenant: 10,000/min, also its burst), so that an
+  // authenticated round does not run its tenant dry; the limiter-decisions run relies on it staying
+  // low enough that a 10 s flood from one tenant is mostly refused after the burst.
+  PLAN_RATE_LIMIT_MULTIPLIER: '1000',
 };
 const CRON_PATH = `/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *').replace(/%20/g, '+')}`;
 
@@ -110,7 +121,15 @@ const FIX_SEARCHES = ['main', 'single'];
 const SORTS = ['price', 'pricePerGpuHour', 'vram', 'gpuCount', 'observedAt'];
 const EXPLAIN_GPU = 'H100-80GB';
 
-const TARGETS = { p99Ms: 25, rps: 1500, ratio: 1.3, ingestMs: 10_000 };
+const TARGETS = { p99Ms: 25, rps: 1500, ratio: 1.3, ingestMs: 10_000, authAddedP50Ms: 1.5 };
+const AUTH = process.env.BENCH_AUTH !== '0';
+const AUTH_ROUNDS = num('BENCH_AUTH_ROUNDS', 3);
+// Tenants per authenticated /v1/plans round: that route runs at a few thousand req/s, more than one
+// free tenant's 10,000 burst + 167/s refill covers for 12 s; each gets CONNECTIONS / n connections.
+const PLANS_TENANTS = 4;
+// Long enough to go well past a free tenant's 10,000 burst at the ~1,000 req/s an authenticated
+// request runs at here (10 s would end before the first 429).
+const DECISION_S = 20;
 
 // ---------------------------------------------------------------- small helpers
 
@@ -519,24 +538,43 @@ async function measureIngestion(api, index) {
 
 // ---------------------------------------------------------------- 3./4. latency
 
-function cannon(url, seconds) {
-  return new Promise((resolve, reject) => {
-    const latencies = [];
-    const instance = autocannon({ url, connections: CONNECTIONS, duration: seconds, timeout: 30 }, (err, result) => {
-      if (err) reject(err);
-      else resolve({ result, latencies });
+// `headerSets`: one autocannon instance per set of headers, CONNECTIONS split evenly between them,
+// all in this process at once (used to spread authenticated load over several tenants' buckets
+// without rebuilding each request); their results are merged.
+async function cannon(url, seconds, headerSets = [{}]) {
+  const latencies = [];
+  const one = (headers, connections) =>
+    new Promise((resolve, reject) => {
+      const instance = autocannon({ url, connections, duration: seconds, timeout: 30, headers }, (err, result) => (err ? reject(err) : resolve(result)));
+      instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+        if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+      });
     });
-    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
-      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
-    });
-  });
+  const n = headerSets.length;
+  const results = await Promise.all(headerSets.map((h, i) => one(h, Math.floor(CONNECTIONS / n) + (i < CONNECTIONS % n ? 1 : 0))));
+  if (n === 1) return { result: results[0], latencies };
+  const sum = (f) => results.reduce((a, r) => a + (f(r) ?? 0), 0);
+  const statusCodeStats = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.statusCodeStats ?? {})) statusCodeStats[k] = { count: (statusCodeStats[k]?.count ?? 0) + v.count };
+  const result = {
+    '2xx': sum((r) => r['2xx']),
+    duration: Math.max(...results.map((r) => r.duration)),
+    latency: { p50: null, p99: null },
+    requests: { average: sum((r) => r.requests.average), total: sum((r) => r.requests.total) },
+    throughput: { total: sum((r) => r.throughput.total) },
+    errors: sum((r) => r.errors),
+    timeouts: sum((r) => r.timeouts),
+    non2xx: sum((r) => r.non2xx),
+    statusCodeStats,
+  };
+  return { result, latencies };
 }
 
-async function measureLatency(proc, url) {
+async function measureLatency(proc, url, headerSets) {
   alive(proc);
-  await cannon(url, WARMUP_S);
+  await cannon(url, WARMUP_S, headerSets);
   const cpu0 = cpuTicks();
-  const { result, latencies } = await cannon(url, DURATION_S);
+  const { result, latencies } = await cannon(url, DURATION_S, headerSets);
   const cpu1 = cpuTicks();
   alive(proc);
   latencies.sort((a, b) => a - b);
@@ -560,6 +598,115 @@ async function measureLatency(proc, url) {
 
 function summarize(runs) {
   return { p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), rps: median(runs.map((r) => r.rps)), runs };
+}
+
+// ---------------------------------------------------------------- authenticated requests
+
+async function signupTenant(proc, tag) {
+  const email = `bench-${tag}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}@example.com`;
+  const res = await fetch(`${proc.target}/v1/auth/signup`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password: 'bench-password-0123456789', organization: `Bench ${tag}` }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  const body = await res.json().catch(() => null);
+  if (res.status !== 201 || typeof body?.apiKey?.key !== 'string' || !body.apiKey.key.startsWith('gpb_live_') || !body.accessToken) {
+    throw new BenchError(`signup answered ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  }
+  return { tenantId: body.tenant?.id, apiKey: body.apiKey.key, accessToken: body.accessToken };
+}
+
+const bearer = (token) => ({ authorization: `Bearer ${token}` });
+
+async function measureAuth(api, notes) {
+  const main = SEARCHES.find((s) => s.name === 'main');
+  const searchUrl = `${api.target}/v1/offers?${main.api}`;
+  const plansUrl = `${api.target}/v1/plans`;
+  // The tenant's limit as the limiter applies it (RateLimit-Limit), from a throwaway tenant.
+  const probe = await signupTenant(api, 'probe');
+  const check = await fetch(searchUrl, { headers: bearer(probe.apiKey), signal: AbortSignal.timeout(30_000) });
+  await check.arrayBuffer();
+  if (!check.ok) throw new BenchError(`authenticated search answered ${check.status}`);
+  const limit = Number(check.headers.get('ratelimit-limit'));
+  const jwtCheck = await fetch(plansUrl, { headers: bearer(probe.accessToken), signal: AbortSignal.timeout(30_000) });
+  await jwtCheck.arrayBuffer();
+  if (!jwtCheck.ok) throw new BenchError(`/v1/plans with an access token answered ${jwtCheck.status}`);
+
+  const runs = { searchAnon: [], searchKey: [], plansAnon: [], plansKey: [], plansJwt: [] };
+  for (let i = 0; i < AUTH_ROUNDS; i++) {
+    log(`auth: main search anonymous, round ${i + 1}/${AUTH_ROUNDS}`);
+    runs.searchAnon.push(await measureLatency(api, searchUrl));
+    const t = await signupTenant(api, `search${i}`);
+    log(`auth: main search with an API key, round ${i + 1}/${AUTH_ROUNDS}`);
+    runs.searchKey.push(await measureLatency(api, searchUrl, [bearer(t.apiKey)]));
+  }
+  for (let i = 0; i < AUTH_ROUNDS; i++) {
+    log(`auth: /v1/plans anonymous / API key / JWT, round ${i + 1}/${AUTH_ROUNDS}`);
+    runs.plansAnon.push(await measureLatency(api, plansUrl));
+    const keyTenants = [];
+    for (let j = 0; j < PLANS_TENANTS; j++) keyTenants.push(await signupTenant(api, `plans-key${i}-${j}`));
+    runs.plansKey.push(await measureLatency(api, plansUrl, keyTenants.map((t) => bearer(t.apiKey))));
+    const jwtTenants = [];
+    for (let j = 0; j < PLANS_TENANTS; j++) jwtTenants.push(await signupTenant(api, `plans-jwt${i}-${j}`));
+    runs.plansJwt.push(await measureLatency(api, plansUrl, jwtTenants.map((t) => bearer(t.accessToken))));
+  }
+  for (const [name, list] of Object.entries(runs)) {
+    for (const x of list) if (x.errors || x.timeouts || x.non2xx) notes.push(`auth ${name}: a round had ${x.errors} errors, ${x.timeouts} timeouts, ${x.non2xx} non-2xx answers ${JSON.stringify(x.statusCodes)}.`);
+  }
+  const S = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, summarize(v)]));
+  const diff = (a, b) => round(a - b, 2);
+
+  // Limiter decisions/s for one tenant: a fresh free tenant floods /v1/plans; after its burst most
+  // requests are refused. Both answers are decisions of its RateLimiter object.
+  const d = await signupTenant(api, 'decisions');
+  log(`auth: limiter decisions for one tenant, ${DECISION_S} s`);
+  const cpu0 = cpuTicks();
+  const { result, latencies } = await cannon(plansUrl, DECISION_S, [bearer(d.apiKey)]);
+  const cpu1 = cpuTicks();
+  latencies.sort((a, b) => a - b);
+  const codes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]));
+  const admitted = result['2xx'];
+  const refused = codes['429'] ?? 0;
+  const durationS = round(result.duration, 2);
+  const decisions = {
+    durationS,
+    admitted,
+    refused,
+    other: result.requests.total - admitted - refused,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes: codes,
+    decisionsPerS: round((admitted + refused) / result.duration, 0),
+    burst: limit,
+    expectedAdmitted: Math.round(limit + (limit / 60) * result.duration),
+    p50: round(percentile(latencies, 50), 2),
+    p99: round(percentile(latencies, 99), 2),
+    foreignCpuPct: foreignCpuPct(cpu0, cpu1),
+  };
+  log(`  ${decisions.decisionsPerS} decisions/s; admitted ${admitted} (expected ≈ ${decisions.expectedAdmitted}), refused ${refused}`);
+
+  return {
+    tenantLimitPerMin: limit,
+    search: {
+      anon: S.searchAnon,
+      key: S.searchKey,
+      addedP50Ms: diff(S.searchKey.p50, S.searchAnon.p50),
+      addedP50PairwiseMs: round(median(runs.searchKey.map((k, i) => k.p50 - runs.searchAnon[i].p50)), 2),
+      addedP99Ms: diff(S.searchKey.p99, S.searchAnon.p99),
+      rpsRatio: round(S.searchKey.rps / S.searchAnon.rps, 2),
+    },
+    plans: {
+      anon: S.plansAnon,
+      key: S.plansKey,
+      jwt: S.plansJwt,
+      keyAddedP50Ms: diff(S.plansKey.p50, S.plansAnon.p50),
+      jwtAddedP50Ms: diff(S.plansJwt.p50, S.plansAnon.p50),
+      keyRpsRatio: round(S.plansKey.rps / S.plansAnon.rps, 2),
+      jwtRpsRatio: round(S.plansJwt.rps / S.plansAnon.rps, 2),
+    },
+    decisions,
+  };
 }
 
 // ---------------------------------------------------------------- 5. explain
@@ -643,6 +790,21 @@ function report(r) {
     for (const p of r.probes) L.push(`| \`GET ${p.path}\` | ${p.label} | ${p.api.p50} | ${p.api.p99} | ${p.api.rps} |`);
     L.push('');
   }
+  if (r.auth) {
+    const a = r.auth;
+    const row = (label, v) => `| ${label} | ${v.p50} | ${v.p99} | ${v.rps} | ${v.runs.map((x) => `${x.p50} / ${x.p99} / ${x.rps}${x.non2xx ? ` (${x.non2xx} non-2xx ${JSON.stringify(x.statusCodes)})` : ''}, ${x.foreignCpuPct}%`).join('; ')} |`;
+    L.push('## Authenticated requests (API server, same run, rounds interleaved)', '');
+    L.push(`PLAN_RATE_LIMIT_MULTIPLIER=${r.settings.env.PLAN_RATE_LIMIT_MULTIPLIER}: a free tenant's limit is ${a.tenantLimitPerMin}/min (also its burst). Each authenticated search round uses a fresh tenant; each authenticated /v1/plans round spreads its ${CONNECTIONS} connections over ${PLANS_TENANTS} fresh tenants so no bucket runs dry. Medians of ${AUTH_ROUNDS} rounds; every round ${WARMUP_S} s warm-up + ${DURATION_S} s.`, '');
+    L.push('| Request | p50 ms | p99 ms | req/s | rounds (p50 / p99 / req/s, other CPU) |', '|---|---|---|---|---|');
+    L.push(row('main search, anonymous', a.search.anon), row('main search, `Authorization: Bearer <API key>`', a.search.key));
+    L.push(row('`/v1/plans`, anonymous', a.plans.anon), row('`/v1/plans`, API key', a.plans.key), row('`/v1/plans`, access token (JWT)', a.plans.jwt));
+    L.push('', `Added at the median, main search: **${a.search.addedP50Ms} ms** (median of the pairwise differences: ${a.search.addedP50PairwiseMs} ms); p99 ${a.search.addedP99Ms} ms; req/s ×${a.search.rpsRatio}.`);
+    L.push(`Added at the median, /v1/plans: API key ${a.plans.keyAddedP50Ms} ms, JWT ${a.plans.jwtAddedP50Ms} ms; req/s ×${a.plans.keyRpsRatio} (key), ×${a.plans.jwtRpsRatio} (JWT).`, '');
+    const d = a.decisions;
+    L.push(`### Limiter decisions for one tenant (\`GET /v1/plans\`, API key, ${CONNECTIONS} connections, ${d.durationS} s, no warm-up)`, '');
+    L.push('| Decisions/s (2xx + 429) | Admitted (2xx) | Refused (429) | Other | Expected admitted (burst + refill × s) | p50 ms (2xx) | p99 ms (2xx) |', '|---|---|---|---|---|---|---|');
+    L.push(`| ${d.decisionsPerS} | ${d.admitted} | ${d.refused} | ${d.other} | ${d.expectedAdmitted} (${d.burst} + ${round(d.burst / 60, 1)} × ${d.durationS}) | ${d.p50} | ${d.p99} |`, '');
+  }
   if (r.fixes?.length) {
     L.push('### Floor with a candidate SQL fix (`+gpu_count`, see bench/worker/bare.ts)', '', '| Search | p50 ms | p99 ms | req/s | rows read | plan |', '|---|---|---|---|---|---|');
     for (const f of r.fixes) L.push(`| ${f.name} | ${f.bare.p50} | ${f.bare.p99} | ${f.bare.rps} | ${fmt(f.explain.rowsRead)} | ${f.explain.plan.map((l) => '`' + l.detail + '`').join('<br>')} |`);
@@ -679,7 +841,13 @@ async function main() {
   mkdirSync(stateDir, { recursive: true });
   mkdirSync(buildDir, { recursive: true });
   const info = machine();
-  writeFileSync(envFile, Object.entries(ENV_VARS).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n', { mode: 0o600 });
+  // The access-token signing key (the API refuses signups without one): a throwaway EC P-256 key made
+  // for this run, written only to the env file (mode 0600), never to the results.
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const secrets = { JWT_PRIVATE_KEY: JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: `bench-${randomUUID().slice(0, 8)}` }) };
+  // dotenv: single quotes keep a value literal (the JSON key included); as in scripts/dev.mjs.
+  const quote = (v) => (String(v).includes("'") ? JSON.stringify(String(v)) : `'${v}'`);
+  writeFileSync(envFile, Object.entries({ ...ENV_VARS, ...secrets }).map(([k, v]) => `${k}=${quote(v)}`).join('\n') + '\n', { mode: 0o600 });
 
   // 1. Bundles: the API exactly as `wrangler deploy` would ship it, and the floor Worker.
   log('bundling the API and the floor Worker (wrangler deploy --dry-run)');
@@ -751,6 +919,7 @@ async function main() {
       probes.push({ name: 'main-via-proxy', path: `/v1/offers?${main.api}`, label: 'the main search through the wrangler dev ProxyWorker port', api: await measureLatency(api, `${api.base}/v1/offers?${main.api}`) });
     }
   }
+  const auth = AUTH ? await measureAuth(api, notes) : null;
   await stopProc(api);
 
   // 4. The floor, on the same database file.
@@ -880,6 +1049,9 @@ async function main() {
     { name: `100k-offer ingestion ≤ ${TARGETS.ingestMs / 1000} s (cold, stored duration)`, measured: `${coldMs} ms`, met: coldMs <= TARGETS.ingestMs },
     { name: `100k-offer ingestion ≤ ${TARGETS.ingestMs / 1000} s (steady state, median stored duration)`, measured: `${ingestion.steady.storedDurationMs} ms`, met: ingestion.steady.storedDurationMs <= TARGETS.ingestMs },
   ];
+  if (auth) {
+    targets.push({ name: `API key adds ≤ ${TARGETS.authAddedP50Ms} ms at p50 (main search, same run, ${AUTH_ROUNDS} interleaved rounds each)`, measured: `${auth.search.addedP50Ms} ms (p50 ${auth.search.anon.p50} → ${auth.search.key.p50} ms)`, met: auth.search.addedP50Ms <= TARGETS.authAddedP50Ms });
+  }
   if (api.reloads || bare.reloads) notes.push(`wrangler reloaded a Worker during the run (api ${api.reloads}, floor ${bare.reloads}).`);
 
   const result = {
@@ -892,6 +1064,7 @@ async function main() {
     stats,
     search,
     probes,
+    auth,
     fixes,
     afterAnalyze,
     explain: { before, after, analyzeError, sqliteStat1: stat1 },
