@@ -11,6 +11,7 @@ import { ConfigError, readConfig } from './env';
 import { bodyGuard } from './http/body';
 import { renderDocs } from './http/docs';
 import { Problem, problemResponse, validationProblem } from './http/problem';
+import { iso } from './http/time';
 import { requestId } from './http/request-id';
 import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
@@ -57,8 +58,8 @@ export function createApp() {
       lastIngestion: last
         ? {
             id: last.id,
-            startedAt: new Date(last.started_at).toISOString(),
-            finishedAt: new Date(last.finished_at).toISOString(),
+            startedAt: iso(last.started_at),
+            finishedAt: iso(last.finished_at),
             status: last.status,
             offersSeen: last.offers_seen,
             durationMs: last.duration_ms,

@@ -1,5 +1,6 @@
 // Opaque cursors for keyset pagination: base64url JSON that names the sort, the last row's sort
 // value and id, and a fingerprint of the filters, so a cursor cannot be replayed on another query.
+import { fromBase64, fromUtf8, toBase64Url, utf8 } from '../encoding';
 import { badRequest } from './problem';
 
 export interface CursorState {
@@ -15,20 +16,8 @@ export interface CursorState {
   f: string;
 }
 
-function toBase64Url(text: string): string {
-  const bytes = new TextEncoder().encode(text);
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(text: string): string {
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return new TextDecoder().decode(Uint8Array.from(bin, (ch) => ch.charCodeAt(0)));
-}
-
 export function encodeCursor(state: CursorState): string {
-  return toBase64Url(JSON.stringify(state));
+  return toBase64Url(utf8(JSON.stringify(state)));
 }
 
 /** Decodes a cursor or throws a 400 naming the `cursor` parameter. */
@@ -37,7 +26,7 @@ export function decodeCursor(raw: string, expected: { s: string; o: 'a' | 'd'; f
   let state: unknown;
   try {
     if (!/^[A-Za-z0-9_-]{1,1024}$/.test(raw)) throw new Error('not base64url');
-    state = JSON.parse(fromBase64Url(raw));
+    state = JSON.parse(fromUtf8(fromBase64(raw)));
   } catch {
     throw bad('malformed cursor');
   }

@@ -12,6 +12,7 @@
 // the table alone reveals nothing; only the client holding the key can have the answer replayed.
 import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env';
+import { fromBase64, fromUtf8, toBase64, toHex, utf8 } from '../encoding';
 import { Problem } from './problem';
 
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -48,11 +49,9 @@ function scopeOf(c: Context<AppEnv>): string {
 }
 
 const sha256 = async (data: BufferSource) => new Uint8Array(await crypto.subtle.digest('SHA-256', data));
-const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /** The row's `key`: a hash, so the table does not hold the secret that unseals its bodies. */
-const rowKey = async (key: string) => hex(await sha256(utf8(`gpubroker idempotency lookup\n${key}`)));
+const rowKey = async (key: string) => toHex(await sha256(utf8(`gpubroker idempotency lookup\n${key}`)));
 
 interface Secrets {
   /** Seals stored bodies. */
@@ -72,12 +71,6 @@ async function secretsFor(scope: string, key: string): Promise<Secrets> {
   };
 }
 
-function toBase64(bytes: Uint8Array): string {
-  let text = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(text);
-}
-
 async function seal(cryptoKey: CryptoKey, text: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: 'AES-GCM', iv }, cryptoKey, utf8(text)));
@@ -88,9 +81,9 @@ async function seal(cryptoKey: CryptoKey, text: string): Promise<string> {
 }
 
 async function unseal(cryptoKey: CryptoKey, stored: string): Promise<string> {
-  const bytes = Uint8Array.from(atob(stored), (ch) => ch.charCodeAt(0));
+  const bytes = fromBase64(stored);
   const plain = await crypto.subtle.decrypt({ name: 'AES-GCM', iv: bytes.subarray(0, 12) }, cryptoKey, bytes.subarray(12));
-  return new TextDecoder().decode(plain);
+  return fromUtf8(new Uint8Array(plain));
 }
 
 async function requestHash(c: Context<AppEnv>, mac: CryptoKey): Promise<string> {
@@ -101,7 +94,7 @@ async function requestHash(c: Context<AppEnv>, mac: CryptoKey): Promise<string> 
   const all = new Uint8Array(head.length + body.length);
   all.set(head);
   all.set(body, head.length);
-  return hex(new Uint8Array(await crypto.subtle.sign('HMAC', mac, all)));
+  return toHex(new Uint8Array(await crypto.subtle.sign('HMAC', mac, all)));
 }
 
 async function replay(row: StoredRow, cryptoKey: CryptoKey): Promise<Response> {

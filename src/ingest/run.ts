@@ -140,7 +140,7 @@ async function ingestProvider(
   prev: HealthState,
   fetchImpl: typeof fetch,
   clock: () => number,
-): Promise<ProviderReport & { historyRows: number; changedOfferIds: string[] }> {
+): Promise<ProviderReport & { changedOfferIds: string[] }> {
   const provider = setup.adapter.id;
   const startedAt = clock();
   const policy = {
@@ -149,7 +149,7 @@ async function ingestProvider(
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   };
   if (circuitOpen(prev, startedAt)) {
-    return { provider, outcome: 'skipped', reason: 'circuit open', historyRows: 0, changedOfferIds: [] };
+    return { provider, outcome: 'skipped', reason: 'circuit open', changedOfferIds: [] };
   }
   try {
     const pull = await pullWithTimeout(setup, fetchImpl, startedAt, config.PROVIDER_TIMEOUT_MS);
@@ -177,7 +177,6 @@ async function ingestProvider(
       offers: pull.offers.length,
       changed: stored.changedOfferIds.length,
       latencyMs,
-      historyRows: stored.changedOfferIds.length,
       changedOfferIds: stored.changedOfferIds,
     };
   } catch (err) {
@@ -188,7 +187,7 @@ async function ingestProvider(
         : { ok: false, at: startedAt, latencyMs, kind: 'internal', message: err instanceof Error ? err.message : String(err) };
     console.warn(`ingest: ${provider} failed: ${failure.kind}: ${failure.message}`);
     await saveHealthStatement(env.DB, provider, nextHealth(prev, failure, policy), startedAt).run();
-    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, historyRows: 0, changedOfferIds: [] };
+    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, changedOfferIds: [] };
   }
 }
 
@@ -222,7 +221,7 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
     const results = await Promise.all(
       plans.map(async (plan) => {
         if (!plan.enabled) {
-          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, historyRows: 0, changedOfferIds: [] };
+          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, changedOfferIds: [] };
         }
         const prev = health.get(plan.setup.adapter.id) ?? INITIAL_HEALTH;
         return ingestProvider(env, config, plan.setup, prev, fetchImpl, clock);
@@ -244,9 +243,10 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
       runId,
       startedAt,
       durationMs: clock() - startedAt,
-      providers: results.map(({ historyRows: _h, changedOfferIds: _c, ...r }) => r),
+      providers: results.map(({ changedOfferIds: _c, ...r }) => r),
       offersSeen: results.reduce((a, r) => a + (r.offers ?? 0), 0),
-      historyRows: results.reduce((a, r) => a + r.historyRows, 0) + sweep.markedUnavailable,
+      // One history row per changed offer, plus one per offer the sweep marked unavailable.
+      historyRows: results.reduce((a, r) => a + r.changedOfferIds.length, 0) + sweep.markedUnavailable,
       markedUnavailable: sweep.markedUnavailable,
       deleted: sweep.deleted,
       changedOfferIds: results.flatMap((r) => r.changedOfferIds),

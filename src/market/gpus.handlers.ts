@@ -3,6 +3,7 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
 import { GPU_MODELS, resolveGpuModel, type GpuSpec } from '../catalog/gpus';
 import { notFound } from '../http/problem';
+import { iso } from '../http/time';
 import { microToUsd } from '../money';
 import { HISTORY_WINDOWS, type getGpuRoute, type gpuHistoryRoute, type listGpusRoute } from './gpus.routes';
 
@@ -46,7 +47,7 @@ function toApiGpu(spec: GpuSpec, rows: SummaryRow[]) {
       medianPricePerGpuHourUsd: all ? microToUsd(all.median_micro) : null,
       maxPricePerGpuHourUsd: all ? microToUsd(all.max_micro) : null,
       byPricing: Object.fromEntries(rows.filter((r) => r.pricing !== 'all').map((r) => [r.pricing, stats(r)])),
-      updatedAt: all ? new Date(all.updated_at).toISOString() : null,
+      updatedAt: all ? iso(all.updated_at) : null,
     },
   };
 }
@@ -121,7 +122,7 @@ export const gpuHistory: RouteHandler<typeof gpuHistoryRoute, AppEnv> = async (c
       pricing,
       bucketSeconds: bucketMs / 1000,
       data: points.map((p) => ({
-        t: new Date(p.t).toISOString(),
+        t: iso(p.t),
         minPricePerGpuHourUsd: microToUsd(p.min),
         medianPricePerGpuHourUsd: microToUsd(median(p.medians)),
         maxPricePerGpuHourUsd: microToUsd(p.max),

@@ -2,11 +2,10 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
 import { notFound } from '../http/problem';
+import { iso } from '../http/time';
 import { microToUsd } from '../money';
 import { buildOfferSearch, nextCursorFor, OFFER_COLUMNS, type OfferRow } from './offers.query';
 import type { getOfferRoute, listOffersRoute } from './offers.routes';
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A stored offer row as the API shows it: decimal USD, ISO times, and its age at response time. */
 export function toApiOffer(row: OfferRow, now: number) {

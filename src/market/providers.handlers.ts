@@ -2,10 +2,9 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
 import type { HealthRow } from '../ingest/health';
+import { isoOrNull } from '../http/time';
 import { planProviders } from '../providers/registry';
 import type { listProvidersRoute } from './providers.routes';
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export const listProviders: RouteHandler<typeof listProvidersRoute, AppEnv> = async (c) => {
   const db = c.var.readDb;
@@ -38,14 +37,14 @@ export const listProviders: RouteHandler<typeof listProvidersRoute, AppEnv> = as
       enabled: plan.enabled,
       disabledReason: plan.enabled ? null : plan.reason,
       status: h ? (open ? 'down' : h.status) : ('unknown' as const),
-      lastAttemptAt: iso(h?.last_attempt_at ?? null),
-      lastSuccessAt: iso(h?.last_success_at ?? null),
-      lastErrorAt: iso(h?.last_error_at ?? null),
+      lastAttemptAt: isoOrNull(h?.last_attempt_at ?? null),
+      lastSuccessAt: isoOrNull(h?.last_success_at ?? null),
+      lastErrorAt: isoOrNull(h?.last_error_at ?? null),
       lastError: h?.last_error ?? null,
       lastErrorKind: h?.last_error_kind ?? null,
       latencyMs: h?.latency_ms ?? null,
       consecutiveFailures: h?.consecutive_failures ?? 0,
-      circuitOpenUntil: open ? iso(h.circuit_open_until) : null,
+      circuitOpenUntil: open ? isoOrNull(h.circuit_open_until) : null,
       offers: {
         total: n?.total ?? 0,
         listed: n?.listed ?? 0,
@@ -55,7 +54,7 @@ export const listProviders: RouteHandler<typeof listProvidersRoute, AppEnv> = as
       },
       unknownGpuNames: unknown.results.filter((u) => u.provider === adapter.id).map((u) => ({ name: u.raw_name, offers: u.offer_count })),
       freshness: {
-        newestObservedAt: iso(n?.newest ?? null),
+        newestObservedAt: isoOrNull(n?.newest ?? null),
         ageSeconds: n?.newest != null ? Math.max(0, Math.floor((now - n.newest) / 1000)) : null,
       },
     };

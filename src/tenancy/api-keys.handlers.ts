@@ -9,7 +9,8 @@ import type { createApiKeyRoute, listApiKeysRoute, revokeApiKeyRoute } from './a
 import { auditStatement, auditStatementIfChanged } from './audit';
 import { forbidden, tenantOf } from './auth.middleware';
 import { generateApiKey } from './keys';
-import { DEFAULT_PAGE_SIZE, iso, isoOrNull, toPage } from './paging';
+import { iso, isoOrNull } from '../http/time';
+import { DEFAULT_PAGE_SIZE, toPage } from './paging';
 import { roleAtLeast, type Role } from './principal';
 
 const DAY_MS = 86_400_000;

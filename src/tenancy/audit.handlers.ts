@@ -5,7 +5,8 @@ import type { AppEnv } from '../app-env';
 import { decodeCursor, fingerprint } from '../http/cursor';
 import type { listAuditRoute } from './audit.routes';
 import { tenantOf } from './auth.middleware';
-import { DEFAULT_PAGE_SIZE, iso, toPage } from './paging';
+import { iso } from '../http/time';
+import { DEFAULT_PAGE_SIZE, toPage } from './paging';
 
 interface AuditRow {
   id: string;

@@ -10,7 +10,8 @@ import { notFound, Problem } from '../http/problem';
 import { auditStatement, auditStatementIfChanged } from './audit';
 import { forbidden, tenantOf } from './auth.middleware';
 import type { addMemberRoute, changeMemberRoleRoute, listMembersRoute, removeMemberRoute } from './members.routes';
-import { DEFAULT_PAGE_SIZE, iso, toPage } from './paging';
+import { iso } from '../http/time';
+import { DEFAULT_PAGE_SIZE, toPage } from './paging';
 import { hashPassword } from './passwords';
 import { roleAtLeast, type Role, type TenantPrincipal } from './principal';
 

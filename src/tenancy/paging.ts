@@ -35,5 +35,3 @@ export function toPage<Row>(
   return { rows: page, nextCursor: encodeCursor({ s: cursor.s, o: cursor.o, f: cursor.f, ...cursor.key(last) }) };
 }
 
-export const iso = (ms: number) => new Date(ms).toISOString();
-export const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));

@@ -7,7 +7,8 @@ export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 const KEY_BITS = 256;
 
-import { constantTimeEqual, fromBase64, toBase64Url } from './secrets';
+import { fromBase64, toBase64Url } from '../encoding';
+import { constantTimeEqual } from './secrets';
 
 async function derive(password: string, salt: Uint8Array, iterations: number): Promise<string> {
   const key = await crypto.subtle.importKey('raw', new TextEncoder().encode(password), 'PBKDF2', false, ['deriveBits']);

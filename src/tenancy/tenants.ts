@@ -4,6 +4,7 @@ import type { PlanId } from '../billing/plans';
 import { randomId } from '../catalog/ids';
 import { auditStatement } from './audit';
 import { generateApiKey } from './keys';
+import type { TenantPrincipal } from './principal';
 
 export interface NewTenant {
   tenantId: string;
@@ -31,8 +32,10 @@ export async function newTenantStatements(db: D1Database, input: TenantInput): P
   const userId = randomId('usr_');
   const apiKeyId = randomId('key_');
   const key = await generateApiKey();
+  const plan = input.plan ?? 'free';
+  const owner: TenantPrincipal = { kind: 'user', tenantId, plan, role: 'owner', ip: input.ip, userId, keyId: null, isPlatformAdmin: false };
   const statements = [
-    db.prepare('INSERT INTO tenants (id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)').bind(tenantId, input.organization, input.plan ?? 'free', now),
+    db.prepare('INSERT INTO tenants (id, name, plan, created_at) VALUES (?1, ?2, ?3, ?4)').bind(tenantId, input.organization, plan, now),
     db
       .prepare('INSERT INTO users (id, email, password_hash, is_platform_admin, created_at) VALUES (?1, ?2, ?3, ?4, ?5)')
       .bind(userId, input.email, input.passwordHash, input.isPlatformAdmin ? 1 : 0, now),
@@ -46,16 +49,16 @@ export async function newTenantStatements(db: D1Database, input: TenantInput): P
     auditStatement(db, {
       tenantId,
       action: 'tenant.signup',
-      actor: { kind: 'user', tenantId, plan: input.plan ?? 'free', role: 'owner', ip: input.ip, userId, keyId: null, isPlatformAdmin: false },
+      actor: owner,
       targetType: 'tenant',
       targetId: tenantId,
-      detail: { organization: input.organization, plan: input.plan ?? 'free' },
+      detail: { organization: input.organization, plan },
       at: now,
     }),
     auditStatement(db, {
       tenantId,
       action: 'api_key.create',
-      actor: { kind: 'user', tenantId, plan: input.plan ?? 'free', role: 'owner', ip: input.ip, userId, keyId: null, isPlatformAdmin: false },
+      actor: owner,
       targetType: 'api_key',
       targetId: apiKeyId,
       detail: { name: 'Default key', role: 'admin' },

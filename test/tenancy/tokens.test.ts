@@ -3,7 +3,8 @@ import { createLocalJWKSet, exportSPKI, importJWK, jwtVerify, SignJWT, type JWK 
 import { describe, expect, it } from 'vitest';
 import { api, json } from '../helpers';
 import { JWT_AUDIENCE, JWT_ISSUER, signAccessToken } from '../../src/tenancy/jwt';
-import { sha256Hex, toBase64Url } from '../../src/tenancy/secrets';
+import { toBase64Url } from '../../src/encoding';
+import { sha256Hex } from '../../src/tenancy/secrets';
 import { freshIp, me, postJson, refresh, signup, type MeBody, type SessionBody } from './auth-client';
 import { addApiKey, addMember, createTenant } from './fixtures';
 
