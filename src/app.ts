@@ -19,6 +19,9 @@ import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
 import { registerIdentity } from './tenancy/identity';
+import { liveSocket, liveSse } from './live/live.handlers';
+import { liveSocketRoute, liveSseRoute } from './live/live.routes';
+import { closeWithProblem, isWebSocketUpgrade } from './live/upgrade';
 
 const SOURCE_NAMES: Record<string, string> = { param: 'path', query: 'query', json: 'body', form: 'body', header: 'header', cookie: 'cookie' };
 
@@ -72,6 +75,8 @@ export function createApp() {
   registerIdentity(app);
   app.openapi(listPlansRoute, listPlans);
   registerAccount(app);
+  app.openapi(liveSocketRoute, liveSocket);
+  app.openapi(liveSseRoute, liveSse);
 
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
@@ -91,18 +96,23 @@ export function createApp() {
 
   app.notFound((c) => problemResponse(c, new Problem(404, 'not-found', 'Not found', `no route for ${c.req.method} ${new URL(c.req.url).pathname}`)));
   app.onError((err, c) => {
-    if (err instanceof Problem) return problemResponse(c, err);
-    if (err instanceof HTTPException) {
-      const status = err.status as ContentfulStatusCode;
-      return problemResponse(c, new Problem(status, status === 400 ? 'invalid-request' : 'http-error', err.message || 'Request failed', err.message));
-    }
-    if (err instanceof ConfigError || err instanceof JwtConfigError) {
-      return problemResponse(c, new Problem(500, 'misconfigured', 'Server misconfigured', err.message));
-    }
-    console.error(`request ${c.get('requestId')} failed:`, err instanceof Error ? err.stack ?? err.message : err);
-    return problemResponse(c, new Problem(500, 'internal', 'Internal error', 'the server failed; quote the requestId when reporting it'));
+    const problem = asProblem(err, c.get('requestId'));
+    // A refused WebSocket upgrade is answered as a close frame the client can read.
+    return isWebSocketUpgrade(c.req.raw) && c.req.path.startsWith('/v1/live') ? closeWithProblem(c, problem) : problemResponse(c, problem);
   });
   return app;
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/** Any thrown value as the problem to answer with; the unexpected ones are logged, never shown. */
+function asProblem(err: Error, requestId: string | undefined): Problem {
+  if (err instanceof Problem) return err;
+  if (err instanceof HTTPException) {
+    const status = err.status as ContentfulStatusCode;
+    return new Problem(status, status === 400 ? 'invalid-request' : 'http-error', err.message || 'Request failed', err.message);
+  }
+  if (err instanceof ConfigError || err instanceof JwtConfigError) return new Problem(500, 'misconfigured', 'Server misconfigured', err.message);
+  console.error(`request ${requestId} failed:`, err.stack ?? err.message);
+  return new Problem(500, 'internal', 'Internal error', 'the server failed; quote the requestId when reporting it');
+}

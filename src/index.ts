@@ -1,9 +1,11 @@
-// Worker entry: HTTP API (`fetch`) and the cron ingestion (`scheduled`), plus the Durable Object classes.
+// Worker entry: HTTP API (`fetch`) and the cron ingestion (`scheduled`, which also feeds the live price
+// rooms), plus the Durable Object classes.
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
 
 export { RateLimiter } from './limits/rate-limiter';
+export { PriceRoom } from './live/price-room';
 
 const app = createApp();
 

@@ -14,7 +14,8 @@ export const listPlans: RouteHandler<typeof listPlansRoute, AppEnv> = (c) => {
       monthlyFeeUsd: plan.monthlyFeeMicroUsd === null ? null : microToUsd(plan.monthlyFeeMicroUsd),
       requestsPerMinute: plan.requestsPerMinute,
       concurrentDeployments: plan.concurrentDeployments,
+      liveConnections: plan.liveConnections,
     };
   });
-  return c.json({ data, anonymous: { requestsPerMinute: c.var.config.ANON_RATE_LIMIT_PER_MIN } }, 200);
+  return c.json({ data, anonymous: { requestsPerMinute: c.var.config.ANON_RATE_LIMIT_PER_MIN, liveConnections: c.var.config.LIVE_ANON_CONNECTIONS_PER_IP } }, 200);
 };

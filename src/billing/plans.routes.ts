@@ -10,6 +10,7 @@ export const PlanSchema = z
     monthlyFeeUsd: z.number().nullable().openapi({ example: 99, description: 'Decimal USD per month; null: priced per contract.' }),
     requestsPerMinute: z.number().int().openapi({ example: 100, description: 'Sustained API requests per minute, also the burst allowed at once.' }),
     concurrentDeployments: z.number().int().nullable().openapi({ example: 5, description: 'Deployments running at the same time; null: unlimited.' }),
+    liveConnections: z.number().int().openapi({ example: 100, description: 'Live price connections (WebSocket or SSE) held at once in one price room.' }),
   })
   .openapi('Plan');
 
@@ -26,7 +27,7 @@ export const listPlansRoute = createRoute({
           schema: z.object({
             data: z.array(PlanSchema),
             anonymous: z
-              .object({ requestsPerMinute: z.number().int().openapi({ example: 60 }) })
+              .object({ requestsPerMinute: z.number().int().openapi({ example: 60 }), liveConnections: z.number().int().openapi({ example: 5 }) })
               .openapi({ description: 'Callers without a token or API key are limited per IP address.' }),
           }),
         },

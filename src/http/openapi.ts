@@ -19,6 +19,7 @@ const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: `errors` names each bad field',
   404: 'Not found',
   409: 'Conflict',
+  426: 'Upgrade required',
   429: 'Too many requests',
   500: 'Internal error',
 };

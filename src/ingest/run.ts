@@ -3,10 +3,14 @@
 // offers and rebuild the market summary. One provider failing never stops the others.
 import { randomId } from '../catalog/ids';
 import { readConfig, type Bindings, type Config } from '../env';
+import { changeFromRow, removalFromRow, type LiveChange } from '../live/changes';
+import { publishChanges, type IngestionChanges, type PublishReport } from '../live/publish';
+import { GPU_MODELS } from '../catalog/gpus';
+import { ADAPTERS } from '../providers/registry';
 import { planProviders, type ProviderSetup } from '../providers/registry';
 import { ProviderError, type ProviderPull } from '../providers/types';
 import { circuitOpen, INITIAL_HEALTH, nextHealth, type HealthRow, type HealthState, type PullFailure, type PullSuccess } from './health';
-import { refreshMarketSummary, storeOffers, sweepOffers } from './store';
+import { offerRowOf, refreshMarketSummary, storeOffers, sweepOffers, type StoredChange, type SweepResult } from './store';
 
 export interface ProviderReport {
   provider: string;
@@ -28,8 +32,10 @@ export interface IngestionReport {
   historyRows: number;
   markedUnavailable: number;
   deleted: number;
-  /** Offer ids that are new or changed price/availability, for live fan-out. */
+  /** Offer ids that are new or changed price/availability. */
   changedOfferIds: string[];
+  /** What the live rooms were sent: each change (`changes`) or, past LIVE_MAX_CHANGES, a resync. */
+  live?: PublishReport & { mode: IngestionChanges['kind']; changes: number };
 }
 
 export interface IngestOptions {
@@ -140,7 +146,7 @@ async function ingestProvider(
   prev: HealthState,
   fetchImpl: typeof fetch,
   clock: () => number,
-): Promise<ProviderReport & { changedOfferIds: string[] }> {
+): Promise<ProviderReport & { changes: StoredChange[] }> {
   const provider = setup.adapter.id;
   const startedAt = clock();
   const policy = {
@@ -149,7 +155,7 @@ async function ingestProvider(
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   };
   if (circuitOpen(prev, startedAt)) {
-    return { provider, outcome: 'skipped', reason: 'circuit open', changedOfferIds: [] };
+    return { provider, outcome: 'skipped', reason: 'circuit open', changes: [] };
   }
   try {
     const pull = await pullWithTimeout(setup, fetchImpl, startedAt, config.PROVIDER_TIMEOUT_MS);
@@ -175,9 +181,9 @@ async function ingestProvider(
       provider,
       outcome: 'ok',
       offers: pull.offers.length,
-      changed: stored.changedOfferIds.length,
+      changed: stored.changes.length,
       latencyMs,
-      changedOfferIds: stored.changedOfferIds,
+      changes: stored.changes,
     };
   } catch (err) {
     const latencyMs = clock() - startedAt;
@@ -187,8 +193,39 @@ async function ingestProvider(
         : { ok: false, at: startedAt, latencyMs, kind: 'internal', message: err instanceof Error ? err.message : String(err) };
     console.warn(`ingest: ${provider} failed: ${failure.kind}: ${failure.message}`);
     await saveHealthStatement(env.DB, provider, nextHealth(prev, failure, policy), startedAt).run();
-    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, changedOfferIds: [] };
+    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, changes: [] };
   }
+}
+
+/**
+ * What the live rooms are told about this pass: every change, in API shape, or, past `max` changes
+ * (a first pull, a provider outage), only which GPU models and providers moved, so rooms resend
+ * snapshots instead of streaming a flood of deltas.
+ */
+function liveChanges(stored: StoredChange[], sweep: SweepResult, max: number, now: number): IngestionChanges {
+  const total = stored.length + sweep.markedUnavailable + sweep.deleted;
+  if (total <= max && sweep.staleRows !== null && sweep.deletedRows !== null) {
+    const changes: LiveChange[] = stored.map((c) => changeFromRow(offerRowOf(c.offer, c.firstSeenAt), c.prior, now));
+    for (const row of sweep.staleRows) {
+      const prior = { pricePerHourMicro: row.price_per_hour_micro, pricePerGpuHourMicro: row.price_per_gpu_hour_micro, availability: row.availability };
+      changes.push(changeFromRow({ ...row, availability: 'unavailable', changed_at: now }, prior, now));
+    }
+    for (const row of sweep.deletedRows) changes.push(removalFromRow(row, now));
+    return { kind: 'changes', changes };
+  }
+  const gpuModels = new Set(stored.map((c) => c.offer.gpuModel));
+  const providers = new Set(stored.map((c) => c.offer.provider));
+  if (sweep.staleRows === null || sweep.deletedRows === null) {
+    // The sweep touched more offers than it listed: which channels they were in is unknown, so all resync.
+    for (const spec of GPU_MODELS) gpuModels.add(spec.name);
+    for (const adapter of ADAPTERS) providers.add(adapter.id);
+  } else {
+    for (const row of [...sweep.staleRows, ...sweep.deletedRows]) {
+      gpuModels.add(row.gpu_model);
+      providers.add(row.provider);
+    }
+  }
+  return { kind: 'resync', gpuModels, providers };
 }
 
 /** One full ingestion pass. Safe to call concurrently: a second caller finds the lease held and returns. */
@@ -221,7 +258,7 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
     const results = await Promise.all(
       plans.map(async (plan) => {
         if (!plan.enabled) {
-          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, changedOfferIds: [] };
+          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, changes: [] as StoredChange[] };
         }
         const prev = health.get(plan.setup.adapter.id) ?? INITIAL_HEALTH;
         return ingestProvider(env, config, plan.setup, prev, fetchImpl, clock);
@@ -234,8 +271,13 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
       config.STALE_AFTER_SECONDS * 1000,
       config.DELETE_AFTER_SECONDS * 1000,
       config.HISTORY_RETENTION_DAYS * 86_400_000,
+      config.LIVE_MAX_CHANGES,
     );
-    await refreshMarketSummary(env.DB, sweepAt);
+    // Every write of this pass has committed: the live rooms may now tell clients.
+    const committedAt = clock();
+    const stored = results.flatMap((r) => r.changes);
+    const live = liveChanges(stored, sweep, config.LIVE_MAX_CHANGES, committedAt);
+    const [, published] = await Promise.all([refreshMarketSummary(env.DB, sweepAt), publishChanges(env, live, committedAt)]);
 
     const ok = results.filter((r) => r.outcome === 'ok').length;
     const failed = results.filter((r) => r.outcome === 'failed').length;
@@ -243,13 +285,14 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
       runId,
       startedAt,
       durationMs: clock() - startedAt,
-      providers: results.map(({ changedOfferIds: _c, ...r }) => r),
+      providers: results.map(({ changes: _c, ...r }) => r),
       offersSeen: results.reduce((a, r) => a + (r.offers ?? 0), 0),
       // One history row per changed offer, plus one per offer the sweep marked unavailable.
-      historyRows: results.reduce((a, r) => a + r.changedOfferIds.length, 0) + sweep.markedUnavailable,
+      historyRows: stored.length + sweep.markedUnavailable,
       markedUnavailable: sweep.markedUnavailable,
       deleted: sweep.deleted,
-      changedOfferIds: results.flatMap((r) => r.changedOfferIds),
+      changedOfferIds: stored.map((c) => c.id),
+      live: { ...published, mode: live.kind, changes: live.kind === 'changes' ? live.changes.length : 0 },
     };
     await env.DB.prepare(
       `UPDATE ingestion_runs SET finished_at = ?2, status = ?3, providers_ok = ?4, providers_failed = ?5,

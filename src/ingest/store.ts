@@ -4,6 +4,7 @@
 import type { NormalizedOffer } from '../catalog/offer';
 import { offerId } from '../catalog/ids';
 import { chunk } from '../db/client';
+import { OFFER_COLUMNS, type OfferRow } from '../market/offers.query';
 
 /** Offers per statement: ~400 KB of JSON, under D1's 2 MB bound-value limit. */
 export const OFFER_CHUNK = 2000;
@@ -63,6 +64,16 @@ function toRow(o: NormalizedOffer): unknown[] {
   ];
 }
 
+// 0. What changes: each offer that is new (no stored row) or whose price or availability moved, with
+//    the stored values it had, for the live rooms' old → new updates.
+const CHANGED_SQL = `
+SELECT ${col('id')} AS id, o.price_per_hour_micro AS old_price, o.price_per_gpu_hour_micro AS old_gpu_price,
+  o.availability AS old_availability, o.first_seen_at AS first_seen_at
+FROM json_each(?1) j LEFT JOIN offers o ON o.id = ${col('id')}
+WHERE o.id IS NULL
+   OR o.price_per_hour_micro <> ${col('price_per_hour_micro')}
+   OR o.availability <> ${col('availability')}`;
+
 // 1. History: a row for every offer that is new or whose price or availability changed.
 const HISTORY_SQL = `
 INSERT INTO price_history (offer_id, provider, gpu_model, gpu_count, pricing, price_per_hour_micro,
@@ -72,8 +83,7 @@ SELECT ${col('id')}, ${col('provider')}, ${col('gpu_model')}, ${col('gpu_count')
 FROM json_each(?1) j LEFT JOIN offers o ON o.id = ${col('id')}
 WHERE o.id IS NULL
    OR o.price_per_hour_micro <> ${col('price_per_hour_micro')}
-   OR o.availability <> ${col('availability')}
-RETURNING offer_id`;
+   OR o.availability <> ${col('availability')}`;
 
 // 2. Upsert: insert new offers; rewrite existing rows only where something other than time changed,
 //    so an unchanged offer does not churn the price and model indexes.
@@ -112,38 +122,101 @@ const TOUCH_SQL = `
 UPDATE offers SET observed_at = ${col('observed_at')}, last_seen_at = ?2
 FROM json_each(?1) j WHERE offers.id = ${col('id')}`;
 
+/** An offer that is new or whose price or availability moved, with what it was before (null: new). */
+export interface StoredChange {
+  offer: NormalizedOffer;
+  id: string;
+  /** When the offer was first listed (this pull, for a new offer). */
+  firstSeenAt: number;
+  prior: { pricePerHourMicro: number; pricePerGpuHourMicro: number; availability: OfferRow['availability']; firstSeenAt: number } | null;
+}
+
 export interface StoreResult {
   offersWritten: number;
-  /** Ids of offers that are new or whose price or availability changed in this pull. */
-  changedOfferIds: string[];
+  changes: StoredChange[];
+}
+
+interface ChangedRow {
+  id: string;
+  old_price: number | null;
+  old_gpu_price: number | null;
+  old_availability: OfferRow['availability'] | null;
+  first_seen_at: number | null;
+}
+
+/** The stored row an offer becomes (what the API and the live rooms show). */
+export function offerRowOf(o: NormalizedOffer, firstSeenAt: number): OfferRow {
+  return {
+    id: offerId(o.provider, o.externalId),
+    provider: o.provider,
+    external_id: o.externalId,
+    gpu_model: o.gpuModel,
+    raw_gpu_name: o.rawGpuName,
+    gpu_count: o.gpuCount,
+    vram_gb_per_gpu: o.vramGbPerGpu,
+    total_vram_gb: o.vramGbPerGpu * o.gpuCount,
+    vcpus: o.vcpus,
+    ram_gb: o.ramGb,
+    storage_gb: o.storageGb,
+    price_per_hour_micro: o.pricePerHourMicroUsd,
+    price_per_gpu_hour_micro: o.pricePerGpuHourMicroUsd,
+    pricing: o.pricing,
+    region: o.region,
+    country: o.country,
+    availability: o.availability,
+    interconnect: o.interconnect,
+    source: o.source,
+    observed_at: o.observedAt,
+    first_seen_at: firstSeenAt,
+    changed_at: o.observedAt,
+  };
 }
 
 /** Stores one provider's offers. Each batch is atomic: a chunk's history, upsert and touch land together. */
 export async function storeOffers(db: D1Database, offers: readonly NormalizedOffer[], now: number): Promise<StoreResult> {
+  const changed = db.prepare(CHANGED_SQL);
   const history = db.prepare(HISTORY_SQL);
   const upsert = db.prepare(UPSERT_SQL);
   const touch = db.prepare(TOUCH_SQL);
-  const changedOfferIds: string[] = [];
+  const changes: StoredChange[] = [];
   for (const group of chunk(chunk(offers, OFFER_CHUNK), CHUNKS_PER_BATCH)) {
     const statements = group.flatMap((part) => {
       const json = JSON.stringify(part.map(toRow));
-      return [history.bind(json), upsert.bind(json, now), touch.bind(json, now)];
+      return [changed.bind(json), history.bind(json), upsert.bind(json, now), touch.bind(json, now)];
     });
-    const results = await db.batch<{ offer_id: string }>(statements);
-    // Every third result is a history insert, whose RETURNING rows are the changed offers.
-    for (let i = 0; i < results.length; i += 3) for (const row of results[i]?.results ?? []) changedOfferIds.push(row.offer_id);
+    const results = await db.batch<ChangedRow>(statements);
+    // Every fourth result is the pre-write read of what changes in that chunk.
+    group.forEach((part, p) => {
+      const rows = results[p * 4]?.results ?? [];
+      if (rows.length === 0) return;
+      const byId = new Map(part.map((o) => [offerId(o.provider, o.externalId), o]));
+      for (const row of rows) {
+        const offer = byId.get(row.id);
+        if (!offer) continue;
+        const prior =
+          row.old_price === null || row.old_gpu_price === null || row.old_availability === null || row.first_seen_at === null
+            ? null
+            : { pricePerHourMicro: row.old_price, pricePerGpuHourMicro: row.old_gpu_price, availability: row.old_availability, firstSeenAt: row.first_seen_at };
+        changes.push({ offer, id: row.id, firstSeenAt: row.first_seen_at ?? now, prior });
+      }
+    });
   }
-  return { offersWritten: offers.length, changedOfferIds };
+  return { offersWritten: offers.length, changes };
 }
 
 export interface SweepResult {
   markedUnavailable: number;
   deleted: number;
+  /** Offers the sweep marked unavailable, as they were before; null when more than `rowLimit` (too many to stream). */
+  staleRows: OfferRow[] | null;
+  /** Offers the sweep deleted, in their last state; null when more than `rowLimit`. */
+  deletedRows: OfferRow[] | null;
 }
 
 /**
  * Marks offers not seen for `staleMs` unavailable (with a history row, since availability changed),
- * deletes offers not seen for `deleteMs`, and trims history older than `retentionMs`.
+ * deletes offers not seen for `deleteMs`, and trims history older than `retentionMs`. Returns the
+ * affected rows (up to `rowLimit` of each) for the live rooms.
  */
 export async function sweepOffers(
   db: D1Database,
@@ -151,9 +224,16 @@ export async function sweepOffers(
   staleMs: number,
   deleteMs: number,
   retentionMs: number,
+  rowLimit = 0,
 ): Promise<SweepResult> {
   const staleBefore = now - staleMs;
-  const [, marked, deleted] = await db.batch([
+  const deleteBefore = now - deleteMs;
+  const [staleRows, , marked, deletedRows, deleted] = await db.batch<OfferRow>([
+    // Read in the same transaction as the writes, before them, and bounded: a provider outage can
+    // make tens of thousands of offers stale at once, and those are streamed as a resync instead.
+    db
+      .prepare(`SELECT ${OFFER_COLUMNS} FROM offers WHERE last_seen_at < ?1 AND availability <> 'unavailable' LIMIT ?2`)
+      .bind(staleBefore, rowLimit + 1),
     db
       .prepare(
         `INSERT INTO price_history (offer_id, provider, gpu_model, gpu_count, pricing, price_per_hour_micro,
@@ -166,12 +246,19 @@ export async function sweepOffers(
     db
       .prepare(`UPDATE offers SET availability = 'unavailable', changed_at = ?2 WHERE last_seen_at < ?1 AND availability <> 'unavailable' RETURNING id`)
       .bind(staleBefore, now),
-    db.prepare(`DELETE FROM offers WHERE last_seen_at < ?1 RETURNING id`).bind(now - deleteMs),
+    db.prepare(`SELECT ${OFFER_COLUMNS} FROM offers WHERE last_seen_at < ?1 LIMIT ?2`).bind(deleteBefore, rowLimit + 1),
+    db.prepare(`DELETE FROM offers WHERE last_seen_at < ?1 RETURNING id`).bind(deleteBefore),
     db.prepare(`DELETE FROM price_history WHERE observed_at < ?1`).bind(now - retentionMs),
     db.prepare(`DELETE FROM gpu_price_buckets WHERE bucket_start < ?1`).bind(now - retentionMs),
   ]);
+  const bounded = (rows: OfferRow[] | undefined) => (rows && rows.length <= rowLimit ? rows : null);
   // Counted from RETURNING rows: `meta.changes` is not reliable for statements inside a batch.
-  return { markedUnavailable: marked?.results.length ?? 0, deleted: deleted?.results.length ?? 0 };
+  return {
+    markedUnavailable: marked?.results.length ?? 0,
+    deleted: deleted?.results.length ?? 0,
+    staleRows: bounded(staleRows?.results),
+    deletedRows: bounded(deletedRows?.results),
+  };
 }
 
 export const BUCKET_MS = 5 * 60_000;

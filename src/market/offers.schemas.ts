@@ -8,14 +8,14 @@ export const SORTS = ['price', 'pricePerGpuHour', 'vram', 'gpuCount', 'observedA
 export type SortKey = (typeof SORTS)[number];
 
 /** A comma-separated query list, trimmed, empty items dropped, at most `max` items. */
-const list = (max: number) =>
+export const list = (max: number) =>
   z
     .string()
     .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
     .refine((items) => items.length > 0, 'must name at least one value')
     .refine((items) => items.length <= max, `at most ${max} values`);
 
-const number = (min: number, exclusiveMin = false) =>
+export const number = (min: number, exclusiveMin = false) =>
   z
     .string()
     .trim()
@@ -23,7 +23,7 @@ const number = (min: number, exclusiveMin = false) =>
     .transform(Number)
     .refine((n) => (exclusiveMin ? n > min : n >= min), exclusiveMin ? `must be greater than ${min}` : `must be at least ${min}`);
 
-const integer = (min: number, max: number) =>
+export const integer = (min: number, max: number) =>
   z
     .string()
     .trim()

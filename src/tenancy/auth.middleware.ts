@@ -6,6 +6,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../app-env';
 import { isPlanId } from '../billing/plans';
 import { Problem } from '../http/problem';
+import { bearerFromProtocols } from '../live/upgrade';
 import { verifyAccessToken } from './jwt';
 import { hashApiKey, isWellFormedApiKey, looksLikeApiKey } from './keys';
 import { ROLES, roleAtLeast, type Role, type TenantPrincipal } from './principal';
@@ -83,18 +84,38 @@ async function fromAccessToken(c: Parameters<MiddlewareHandler<AppEnv>>[0], toke
     .bind(claims.tid, claims.sub)
     .first<MemberRow>();
   if (!row || !isRole(row.role) || !isPlanId(row.plan)) throw unauthorized('no longer a member of this tenant');
-  return { kind: 'user', tenantId: claims.tid, plan: row.plan, role: row.role, ip, userId: claims.sub, keyId: null, isPlatformAdmin: row.is_platform_admin === 1 };
+  return {
+    kind: 'user',
+    tenantId: claims.tid,
+    plan: row.plan,
+    role: row.role,
+    ip,
+    userId: claims.sub,
+    keyId: null,
+    isPlatformAdmin: row.is_platform_admin === 1,
+    tokenExpiresAt: claims.exp * 1000,
+  };
+}
+
+/**
+ * The live endpoints also take the token as a `token` query parameter or a `bearer.<token>`
+ * Sec-WebSocket-Protocol entry: browsers cannot set Authorization on a WebSocket or EventSource.
+ */
+function liveToken(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string | undefined {
+  if (!c.req.path.startsWith('/v1/live')) return undefined;
+  return c.req.query('token') ?? bearerFromProtocols(c.req.raw);
 }
 
 export const authenticate: MiddlewareHandler<AppEnv> = async (c, next) => {
   const ip = clientIp((name) => c.req.header(name));
   const header = c.req.header('authorization');
-  if (header === undefined) {
+  const live = header === undefined ? liveToken(c) : undefined;
+  if (header === undefined && live === undefined) {
     c.set('principal', { kind: 'anonymous', ip });
     return next();
   }
-  const match = /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header.trim());
-  if (!match) throw unauthorized('Authorization must be "Bearer <token>"');
+  const match = live !== undefined ? /^([\x21-\x7e]{1,4096})$/.exec(live) : /^Bearer ([\x21-\x7e]{1,4096})$/.exec(header!.trim());
+  if (!match) throw unauthorized(live !== undefined ? 'the token is malformed' : 'Authorization must be "Bearer <token>"');
   const token = match[1]!;
   c.set('principal', looksLikeApiKey(token) ? await fromApiKey(c, token, ip) : await fromAccessToken(c, token, ip));
   return next();

@@ -77,7 +77,7 @@ export async function signAccessToken(env: Bindings, claims: AccessClaims, now =
 }
 
 /** Verifies signature (ES256 only, key chosen by kid), issuer, audience, exp and nbf. Throws on any failure. */
-export async function verifyAccessToken(env: Bindings, token: string): Promise<AccessClaims> {
+export async function verifyAccessToken(env: Bindings, token: string): Promise<AccessClaims & { exp: number }> {
   const key = await material(env);
   const { payload } = await jwtVerify(
     token,
@@ -91,7 +91,7 @@ export async function verifyAccessToken(env: Bindings, token: string): Promise<A
   if (typeof payload.sub !== 'string' || typeof payload.tid !== 'string' || typeof payload.role !== 'string') {
     throw new Error('token lacks sub, tid or role');
   }
-  return { sub: payload.sub, tid: payload.tid, role: payload.role as Role };
+  return { sub: payload.sub, tid: payload.tid, role: payload.role as Role, exp: payload.exp! };
 }
 
 /** The JWKS document: every public key that verifies our tokens. */

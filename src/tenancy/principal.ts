@@ -29,6 +29,8 @@ export interface TenantPrincipal {
   keyId: string | null;
   /** GPUBroker staff; only ever true for users. */
   isPlatformAdmin: boolean;
+  /** Epoch ms at which the access token expires (users only); live connections close then. */
+  tokenExpiresAt?: number;
 }
 
 export type Principal = AnonymousPrincipal | TenantPrincipal;
