@@ -1,5 +1,5 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { defineConfig } from 'vitest/config';
 
 /** A fresh EC P-256 signing key per test run, as the JWT_PRIVATE_KEY secret would hold it. */
@@ -27,6 +27,10 @@ export default defineConfig({
           PROVIDERS_DISABLED: 'vastai',
           // Most tests call the API anonymously from one address; rate-limit tests set their own limits.
           ANON_RATE_LIMIT_PER_MIN: '100000',
+          // Deployments: env sealing key, the secret shared with the agent (which tests run in process), and our URL.
+          DEPLOY_ENV_KEY: randomBytes(32).toString('base64'),
+          AGENT_SECRET: randomBytes(32).toString('hex'),
+          API_PUBLIC_URL: 'http://gpubroker.test',
         },
       },
     })),

@@ -15,6 +15,7 @@ import { iso } from './http/time';
 import { requestId } from './http/request-id';
 import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
+import { registerDeployments } from './deployments';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -75,6 +76,7 @@ export function createApp() {
   registerIdentity(app);
   app.openapi(listPlansRoute, listPlans);
   registerAccount(app);
+  registerDeployments(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 

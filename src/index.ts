@@ -1,8 +1,10 @@
-// Worker entry: HTTP API (`fetch`) and the cron ingestion (`scheduled`, which also feeds the live price
-// rooms), plus the Durable Object classes.
+// Worker entry: HTTP API (`fetch`), the cron ingestion (`scheduled`, which also feeds the live price
+// rooms), the deploy-job consumer (`queue`), plus the Durable Object classes.
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
+import { handleDeployJobs } from './deployments/consumer';
+import { reconcileDeployments } from './deployments/reconcile';
 
 export { RateLimiter } from './limits/rate-limiter';
 export { PriceRoom } from './live/price-room';
@@ -11,7 +13,18 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  async queue(batch, env) {
+    await handleDeployJobs(batch, env);
+  },
   async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(
+      reconcileDeployments(env).then(
+        (r) => {
+          if (r.repaired + r.resent + r.stuck + r.budgetStops + r.orphansTerminated > 0) console.log(`reconcile: ${JSON.stringify(r)}`);
+        },
+        (err) => console.error(`reconcile failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      ),
+    );
     ctx.waitUntil(
       runIngestion(env).then((report) => {
         const failed = report.providers.filter((p) => p.outcome === 'failed').map((p) => `${p.provider} (${p.reason})`);

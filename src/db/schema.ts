@@ -169,6 +169,8 @@ export const tenants = sqliteTable('tenants', {
   name: text('name').notNull(),
   plan: text('plan').notNull(),
   createdAt: integer('created_at').notNull(),
+  /** Owner-set ceiling on deployment spend per calendar month (UTC); null: none. */
+  monthlySpendCapMicro: integer('monthly_spend_cap_micro'),
 });
 
 export const users = sqliteTable(
@@ -281,4 +283,95 @@ export const idempotencyKeys = sqliteTable(
     expiresAt: integer('expires_at').notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index('idempotency_keys_expires').on(t.expiresAt)],
+);
+
+/**
+ * A tenant's GPU pod. The price is locked at creation (`quoted_price_per_hour_micro`); cost is that
+ * price times the time spent `running` (`run_ms` closed intervals plus the open one since
+ * `running_since`).
+ */
+export const deployments = sqliteTable(
+  'deployments',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name').notNull(),
+    status: text('status').notNull(),
+    statusReason: text('status_reason'),
+    offerId: text('offer_id').notNull(),
+    provider: text('provider').notNull(),
+    offerExternalId: text('offer_external_id').notNull(),
+    gpuModel: text('gpu_model').notNull(),
+    gpuCount: integer('gpu_count').notNull(),
+    region: text('region').notNull(),
+    pricing: text('pricing').notNull(),
+    quotedPricePerHourMicro: integer('quoted_price_per_hour_micro').notNull(),
+    /** JSON: image, command, ports, sshPublicKey, diskGb (never env). */
+    spec: text('spec').notNull(),
+    /** AES-GCM ciphertext of the env object (`v1.<iv b64url>.<ct b64url>`); null: no env. */
+    envCiphertext: text('env_ciphertext'),
+    maxHours: real('max_hours'),
+    maxSpendMicro: integer('max_spend_micro'),
+    /** JSON `{enabled, maxPricePerGpuHourMicro, sameGpuModel}` or null. */
+    failover: text('failover'),
+    /** Offers tried so far, this one included (failover stops at 3). */
+    offerAttempts: integer('offer_attempts').notNull().default(1),
+    /** JSON array of the offer ids tried before this one. */
+    triedOffers: text('tried_offers').notNull().default('[]'),
+    podId: text('pod_id'),
+    /** JSON connection details from the agent once running. */
+    connection: text('connection'),
+    gpuUtilization: real('gpu_utilization'),
+    runMs: integer('run_ms').notNull().default(0),
+    /** Cost of the closed running intervals, each at the price locked then (failover can change it). */
+    costMicro: integer('cost_micro').notNull().default(0),
+    runningSince: integer('running_since'),
+    /** When the current status was entered (stuck-transition detection). */
+    statusSince: integer('status_since').notNull(),
+    createdBy: text('created_by'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [
+    index('deployments_by_tenant').on(t.tenantId, t.createdAt, t.id),
+    index('deployments_by_tenant_status').on(t.tenantId, t.status),
+    index('deployments_by_status').on(t.status, t.statusSince),
+  ],
+);
+
+/** Every transition of a deployment, and notes (failover attempts, drift repairs). */
+export const deploymentEvents = sqliteTable(
+  'deployment_events',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    deploymentId: text('deployment_id').notNull(),
+    at: integer('at').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status'),
+    reason: text('reason'),
+    detail: text('detail'),
+    source: text('source').notNull(),
+    /** The agent's event id, so a redelivered callback is applied once. */
+    agentEventId: text('agent_event_id'),
+  },
+  (t) => [index('deployment_events_by_deployment').on(t.tenantId, t.deploymentId, t.at), uniqueIndex('deployment_events_agent_event').on(t.agentEventId)],
+);
+
+/** Queue jobs, by the producer-made job id: the consumer's idempotency record. */
+export const deploymentJobs = sqliteTable(
+  'deployment_jobs',
+  {
+    jobId: text('job_id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    deploymentId: text('deployment_id').notNull(),
+    action: text('action').notNull(),
+    /** `queued`, `done` (outcome stored) or `dead` (retries exhausted). */
+    state: text('state').notNull(),
+    deliveries: integer('deliveries').notNull().default(0),
+    outcome: text('outcome'),
+    createdAt: integer('created_at').notNull(),
+    finishedAt: integer('finished_at'),
+  },
+  (t) => [index('deployment_jobs_by_deployment').on(t.tenantId, t.deploymentId)],
 );

@@ -14,7 +14,11 @@ export type AuditAction =
   | 'member.add'
   | 'member.role_change'
   | 'member.remove'
-  | 'plan.change';
+  | 'plan.change'
+  | 'deployment.create'
+  | 'deployment.stop'
+  | 'deployment.start'
+  | 'deployment.terminate';
 
 export interface AuditEntry {
   tenantId: string;

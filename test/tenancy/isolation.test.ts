@@ -12,6 +12,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { Role } from '../../src/tenancy/principal';
 import { api, json } from '../helpers';
 import { addApiKey, addMember, createTenant, type TestTenant } from './fixtures';
+import { insertDeployment } from '../deployments/fixtures';
 import { idem, send, type ProblemBody } from './calls';
 
 /** Id-taking routes that serve public market data, not tenant rows. Anything else must be listed below. */
@@ -37,10 +38,34 @@ const TENANT_ID_ROUTES: Record<string, TenantIdRoute> = {
     snapshot: (tenantId, id) => env.DB.prepare('SELECT * FROM api_keys WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
     bodies: { delete: undefined },
   },
+  ...Object.fromEntries(
+    (
+      [
+        ['/v1/deployments/{id}', { get: undefined, delete: undefined }],
+        ['/v1/deployments/{id}/events', { get: undefined }],
+        ['/v1/deployments/{id}/stop', { post: undefined }],
+        ['/v1/deployments/{id}/start', { post: undefined }],
+      ] as const
+    ).map(([path, bodies]) => [
+      path,
+      {
+        make: async (tenantId: string) => (await insertDeployment(tenantId, { status: path.endsWith('start') ? 'stopped' : 'running' })).id,
+        snapshot: (tenantId: string, id: string) => env.DB.prepare('SELECT * FROM deployments WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
+        bodies,
+      } satisfies TenantIdRoute,
+    ]),
+  ),
 };
 
 /** Ids that exist in no tenant, per route, for the "same as missing" comparison. */
-const MISSING_IDS: Record<string, string> = { '/v1/members/{id}': 'usr_0000000000000000', '/v1/api-keys/{id}': 'key_0000000000000000' };
+const MISSING_IDS: Record<string, string> = {
+  '/v1/members/{id}': 'usr_0000000000000000',
+  '/v1/api-keys/{id}': 'key_0000000000000000',
+  '/v1/deployments/{id}': 'dep_0000000000000000',
+  '/v1/deployments/{id}/events': 'dep_0000000000000000',
+  '/v1/deployments/{id}/stop': 'dep_0000000000000000',
+  '/v1/deployments/{id}/start': 'dep_0000000000000000',
+};
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
 const METHODS = ['get', 'put', 'post', 'patch', 'delete'];
@@ -133,8 +158,8 @@ describe('tenant isolation', () => {
         }
       }
     }
-    // 3 route-methods × 8 callers; owners and admins always reach the lookup.
-    expect(outcomes).toHaveLength(24);
+    // 8 route-methods × 8 callers; owners and admins always reach the lookup.
+    expect(outcomes).toHaveLength(64);
     expect(outcomes.filter((o) => /A's (owner|admin) /.test(o)).every((o) => o.endsWith(': 404'))).toBe(true);
     const bAuditAfter = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     expect(bAuditAfter).toEqual(bAuditBefore);
