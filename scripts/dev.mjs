@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm start`: the whole product on one machine, offline. Applies D1 migrations locally, starts
-// `wrangler dev` (local D1, queues, cron), and drives the cron trigger itself, because wrangler dev
-// only runs scheduled handlers when asked: once as soon as the API answers, then every minute.
+// `npm start`: the whole product on one machine, offline. Applies D1 migrations locally, builds and
+// starts the pod agent (workers/agent) as a Node process, starts `wrangler dev` (local D1, Durable
+// Objects, queues, cron), and drives the cron trigger itself, because wrangler dev only runs
+// scheduled handlers when asked: once as soon as the API answers, then every minute.
 import { spawn, spawnSync } from 'node:child_process';
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? '127.0.0.1';
 const cronEveryMs = Number(process.env.CRON_INTERVAL_MS ?? 60_000);
+const agentPort = Number(process.env.AGENT_PORT ?? 8788);
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1' };
 
@@ -33,6 +35,10 @@ const SETTINGS = [
   'ANON_RATE_LIMIT_PER_MIN',
   'PLAN_RATE_LIMIT_MULTIPLIER',
   'LIVE_ANON_CONNECTIONS_PER_IP',
+  'API_PUBLIC_URL',
+  'AGENT_URL',
+  'AGENT_SECRET',
+  'DEPLOY_ENV_KEY',
   'LIVE_MAX_CHANGES',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
@@ -63,11 +69,26 @@ function localSigningKey() {
   return readFileSync(path, 'utf8').trim();
 }
 
+// A local secret made once and kept under .wrangler/: the deployment env key must survive restarts,
+// or sealed env values in the local database could no longer be opened.
+function localSecret(name, make) {
+  const path = join(root, '.wrangler', name);
+  if (!existsSync(path)) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, make(), { mode: 0o600 });
+  }
+  return readFileSync(path, 'utf8').trim();
+}
+
 // Local defaults < the developer's .dev.vars < the environment of `npm start`.
 const vars = {
   ENVIRONMENT: 'development',
   SIM_ENABLED: 'true',
   JWT_PRIVATE_KEY: localSigningKey(),
+  DEPLOY_ENV_KEY: localSecret('deploy-env-key', () => randomBytes(32).toString('base64')),
+  AGENT_SECRET: localSecret('agent-secret', () => randomBytes(32).toString('hex')),
+  AGENT_URL: `http://127.0.0.1:${agentPort}`,
+  API_PUBLIC_URL: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
   ...parseEnvFile(join(root, '.dev.vars')),
 };
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];
@@ -84,6 +105,19 @@ if (migrate.status !== 0) {
   process.exit(migrate.status ?? 1);
 }
 
+log('building the pod agent (workers/agent)');
+const build = spawnSync('npm', ['run', '--silent', 'build:agent'], { cwd: root, stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('[start] building the agent failed');
+  process.exit(build.status ?? 1);
+}
+log(`starting the pod agent on http://127.0.0.1:${agentPort}`);
+const agent = spawn(process.execPath, [join(root, 'dist', 'agent', 'agent.mjs')], {
+  cwd: root,
+  env: { ...childEnv, PORT: String(agentPort), HOST: '127.0.0.1', AGENT_SECRET: vars.AGENT_SECRET, SIM_SEED: vars.SIM_SEED ?? 'gpubroker' },
+  stdio: 'inherit',
+});
+
 log(`starting wrangler dev on http://${host}:${port}`);
 const dev = spawn(
   wrangler,
@@ -96,10 +130,17 @@ function stop(code) {
   if (stopping) return;
   stopping = true;
   dev.kill('SIGTERM');
+  agent.kill('SIGTERM');
   setTimeout(() => process.exit(code), 500).unref();
 }
 process.on('SIGINT', () => stop(0));
 process.on('SIGTERM', () => stop(0));
+agent.on('exit', (code) => {
+  if (!stopping) {
+    console.error(`[start] the pod agent exited with ${code}`);
+    stop(code ?? 1);
+  }
+});
 dev.on('exit', (code) => {
   if (!stopping) {
     console.error(`[start] wrangler dev exited with ${code}`);
@@ -133,5 +174,5 @@ async function runCron() {
 await waitForHealth();
 log('API is up; running the first ingestion');
 await runCron();
-log(`ready: ${base}/v1/offers  ·  docs ${base}/docs  ·  ingestion every ${cronEveryMs / 1000} s`);
+log(`ready: ${base}/v1/offers  ·  docs ${base}/docs  ·  live ${base.replace('http', 'ws')}/v1/live  ·  agent http://127.0.0.1:${agentPort}  ·  ingestion every ${cronEveryMs / 1000} s`);
 setInterval(runCron, cronEveryMs);

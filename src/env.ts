@@ -85,6 +85,7 @@ export type Config = z.output<typeof ConfigSchema> & {
 export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning: string }> = [
   { name: 'PORT', default: '8787', meaning: '`npm start` only: port the local API listens on.' },
   { name: 'HOST', default: '127.0.0.1', meaning: '`npm start` only: address the local API listens on.' },
+  { name: 'AGENT_PORT', default: '8788', meaning: '`npm start` only: port of the local pod agent process.' },
   { name: 'CRON_INTERVAL_MS', default: '60000', meaning: '`npm start` only: how often the local cron trigger fires.' },
   { name: 'ENVIRONMENT', default: 'production', meaning: 'Environment name (`development` under `npm start`).' },
   { name: 'SIM_ENABLED', default: 'true under `npm start`, false when deployed', meaning: 'Serve the simulated provider `sim` (no network).' },

@@ -2,6 +2,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
 import { receiveAgentEvent } from './agent-events';
+import { getSpend, putSpendCap } from './spend.handlers';
+import { getSpendRoute, putSpendCapRoute } from './spend.routes';
 import {
   createDeployment,
   getDeployment,
@@ -29,6 +31,8 @@ export function registerDeployments(app: OpenAPIHono<AppEnv>): void {
   app.openapi(stopDeploymentRoute, stopDeployment);
   app.openapi(startDeploymentRoute, startDeployment);
   app.openapi(terminateDeploymentRoute, terminateDeployment);
+  app.openapi(getSpendRoute, getSpend);
+  app.openapi(putSpendCapRoute, putSpendCap);
   // Not part of the public API (and not in /openapi.json): only the agent, with its signature, calls it.
   app.post('/internal/agent/events', receiveAgentEvent);
 }

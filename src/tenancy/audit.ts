@@ -18,7 +18,8 @@ export type AuditAction =
   | 'deployment.create'
   | 'deployment.stop'
   | 'deployment.start'
-  | 'deployment.terminate';
+  | 'deployment.terminate'
+  | 'spend_cap.change';
 
 export interface AuditEntry {
   tenantId: string;

@@ -151,3 +151,19 @@ describe('deployment actions', () => {
     expect(stopped.body.data.map((d) => d.status)).toEqual(['stopped']);
   });
 });
+
+describe('spend cap', () => {
+  it('lets owners set and clear the monthly cap, shows the month spend, and refuses other roles', async () => {
+    await insertDeployment(t.tenantId, { quoted_price_per_hour_micro: 6_000_000, running_since: Date.now() - 10 * 60_000 });
+    const set = await send<{ monthlyCapUsd: number; spentThisMonthUsd: number }>('PUT', '/v1/spend/cap', t.ownerToken, { monthlyCapUsd: 250 });
+    expect(set.status).toBe(200);
+    expect(set.body.monthlyCapUsd).toBe(250);
+    expect(set.body.spentThisMonthUsd).toBeCloseTo(1, 1);
+    const admin = await addMember(t.tenantId, 'admin');
+    expect((await send('PUT', '/v1/spend/cap', admin.token, { monthlyCapUsd: 1 })).status).toBe(403);
+    expect((await send('PUT', '/v1/spend/cap', t.ownerToken, { monthlyCapUsd: -1 })).status).toBe(400);
+    const cleared = await send<{ monthlyCapUsd: number | null }>('PUT', '/v1/spend/cap', t.ownerToken, { monthlyCapUsd: null });
+    expect(cleared.body.monthlyCapUsd).toBeNull();
+    expect((await send<{ monthlyCapUsd: number | null }>('GET', '/v1/spend', admin.token)).body.monthlyCapUsd).toBeNull();
+  });
+});
