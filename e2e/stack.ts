@@ -73,7 +73,7 @@ export async function startStack(agentEnv: Record<string, string> = {}, workerEn
   const worker = await unstable_startWorker({
     config: join(root, 'wrangler.toml'),
     envFiles: [envFile],
-    dev: { server: { hostname: '127.0.0.1', port: apiPort }, persist, inspector: false, logLevel: 'warn', testScheduled: true },
+    dev: { server: { hostname: '127.0.0.1', port: apiPort }, persist, inspector: false, logLevel: 'warn', testScheduled: true, enableContainers: false },
   });
   await worker.ready;
   const api = `http://127.0.0.1:${apiPort}`;

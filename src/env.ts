@@ -16,7 +16,7 @@ declare global {
       /** The agent's base URL (local runs and tests); production uses the AGENT container binding. */
       AGENT_URL?: string;
       /** Production: the Container binding that runs workers/agent. */
-      AGENT?: DurableObjectNamespace;
+      AGENT?: DurableObjectNamespace<import('./deployments/agent-container').AgentContainer>;
       ENVIRONMENT?: string;
       /** Test-only: the migrations vitest applies before each file. */
       TEST_MIGRATIONS?: import('cloudflare:test').D1Migration[];

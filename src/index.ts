@@ -8,6 +8,7 @@ import { reconcileDeployments } from './deployments/reconcile';
 
 export { RateLimiter } from './limits/rate-limiter';
 export { PriceRoom } from './live/price-room';
+export { AgentContainer } from './deployments/agent-container';
 
 const app = createApp();
 

@@ -11,7 +11,7 @@ export interface AgentJobRequest {
   action: JobAction;
   attempt: number;
   callbackUrl: string;
-  target: { provider: string; offerExternalId: string; gpuModel: string; gpuCount: number; region: string; pricing: string; podId?: string };
+  target: { provider: string; offerExternalId: string; gpuModel: string; gpuCount: number; region: string; pricing: string; podId?: string; bidPricePerHourUsd?: number };
   spec?: { name: string; image: string; command?: string[]; env?: Record<string, string>; ports?: number[]; sshPublicKey?: string; diskGb?: number };
 }
 
@@ -51,15 +51,15 @@ export function callbackUrl(env: Bindings): string {
 
 function transportFor(env: Bindings): { base: string; send: AgentTransport } {
   if (override) return { base: 'http://agent.internal', send: override };
-  const container = env.AGENT as DurableObjectNamespace | undefined;
+  // A set AGENT_URL wins: locally (and wherever containers are off) the agent is a process.
+  const url = env.AGENT_URL;
+  if (url) return { base: url.replace(/\/$/, ''), send: (req) => fetch(req) };
+  const container = env.AGENT;
   if (container) {
     const stub = container.get(container.idFromName('agent'));
     return { base: 'http://agent.internal', send: (req) => stub.fetch(req) };
   }
-  const url = env.AGENT_URL;
-  if (!url) throw new AgentUnavailable('no agent configured: set AGENT_URL (local) or bind the AGENT container (production)');
-  // Wrapped: workerd's fetch throws "Illegal invocation" when called as a method of another object.
-  return { base: url.replace(/\/$/, ''), send: (req) => fetch(req) };
+  throw new AgentUnavailable('no agent configured: set AGENT_URL (local) or bind the AGENT container (production)');
 }
 
 export class AgentClient {

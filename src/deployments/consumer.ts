@@ -118,6 +118,8 @@ async function agentRequest(env: Bindings, dep: DeploymentRow, job: DeployJob): 
       region: dep.region,
       pricing: dep.pricing,
       ...(dep.pod_id && job.action !== 'provision' ? { podId: dep.pod_id } : {}),
+      // An interruptible (bid) offer is bid at the price we quoted and locked.
+      ...(dep.pricing === 'interruptible' ? { bidPricePerHourUsd: dep.quoted_price_per_hour_micro / 1_000_000 } : {}),
     },
   };
   if (job.action === 'provision') {
