@@ -1,0 +1,18 @@
+// Copies of wrangler.toml for tools that cannot use it as it is: without [[containers]] (a dry run
+// builds the agent's image, which needs a Docker engine; local runs have containers off anyway), and
+// with paths made absolute so the copy can live in another folder.
+
+/** The config without its [[containers]] table(s). Throws if there is none, so a renamed table is noticed. */
+export function withoutContainers(toml) {
+  const out = toml.replace(/^\[\[containers\]\]\n(?:(?!\[)[^\n]*\n)*/gm, '');
+  if (out === toml) throw new Error('expected a [[containers]] table in wrangler.toml');
+  return out;
+}
+
+/** The config with `main` (unless `mainLine` replaces it) and `migrations_dir` made absolute under `root`. */
+export function relocated(toml, root, mainLine) {
+  const abs = (p) => JSON.stringify(`${root.replace(/\/$/, '')}/${p.replace(/^\.\//, '')}`);
+  return toml
+    .replace(/^main\s*=\s*"([^"]+)"/m, (_, main) => mainLine ?? `main = ${abs(main)}`)
+    .replace(/^migrations_dir\s*=\s*"([^"]*)"/m, (_, dir) => `migrations_dir = ${abs(dir)}`);
+}
