@@ -4,7 +4,9 @@
 // with the Worker under wrangler's dev server and the agent as a Node process (as `npm start` runs them).
 // Measures, per run: time from POST to `running` (from each deployment's own events: the server's
 // clock at the POST and at the provisioning → running transition), the consumer's throughput (provision
-// jobs stored per second), and consistency: every deployment ends running (or failed with a reason),
+// jobs stored per second), and consistency: one deployment per request (a POST that fails with a 5xx
+// or a dropped connection is retried with its Idempotency-Key, as a client should, and counted), every
+// deployment ends running (or failed with a reason),
 // the agent holds exactly one pod per deployment, and after terminating all, none is left.
 //
 // Settings: BENCH_DEPLOYMENTS (200), BENCH_RUNS (3), SIM_BOOT_MS (3000, the agent's default),
@@ -12,7 +14,7 @@
 // failover, so those move to another offer (their extra attempt is in the numbers).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +50,7 @@ const vars = {
   API_PUBLIC_URL: api,
 };
 mkdirSync(dir, { recursive: true });
+mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 const envFile = join(dir, 'worker.env');
 writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
 
@@ -63,7 +66,8 @@ sh('npm', ['run', '--silent', 'build:agent']);
 const agent = spawn(process.execPath, [join(root, 'dist', 'agent', 'agent.mjs')], {
   cwd: root,
   env: { PATH: process.env.PATH, AGENT_PORT: String(agentPort), HOST: '127.0.0.1', AGENT_SECRET: secret, SIM_SEED: '42', SIM_BOOT_MS: BOOT_MS, AGENT_POLL_MS: POLL_MS },
-  stdio: ['ignore', 'ignore', 'inherit'],
+  // The agent's JSON log (callback failures included) goes to a file beside the results.
+  stdio: ['ignore', openSync(join(root, 'bench', 'results', 'deployments-agent.log'), 'w'), 'inherit'],
 });
 const worker = await unstable_startWorker({
   config: join(root, 'wrangler.toml'),
@@ -88,13 +92,25 @@ const sign = (body) => {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 };
 let token;
-const call = async (method, path, body) => {
+const call = async (method, path, body, key = randomUUID()) => {
   const res = await fetch(api + path, {
     method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  }).catch((err) => ({ status: 599, json: async () => ({ detail: err.message }) }));
   return { status: res.status, body: await res.json().catch(() => null) };
+};
+// As a client should: a 5xx or a dropped connection is retried with the same Idempotency-Key, so a
+// request that did reach the Worker is answered from its first outcome instead of creating another.
+let retries = 0;
+const create = async (body) => {
+  const key = randomUUID();
+  for (let attempt = 1; ; attempt++) {
+    const res = await call('POST', '/v1/deployments', body, key);
+    if (res.status < 500 || attempt === 4) return res;
+    retries++;
+    await sleep(250 * attempt);
+  }
 };
 
 // A market, and a tenant allowed unlimited concurrent deployments (there is no plan API before billing).
@@ -117,9 +133,11 @@ for (let run = 1; run <= RUNS; run++) {
   const offers = (await call('GET', '/v1/offers?provider=sim&limit=200')).body.data;
   const started = Date.now();
   const posts = await Promise.all(
-    Array.from({ length: N }, (_, i) => call('POST', '/v1/deployments', { offerId: offers[i % offers.length].id, name: `bench-${run}-${i}`, image: 'busybox', failover: { enabled: true } })),
+    Array.from({ length: N }, (_, i) => create({ offerId: offers[i % offers.length].id, name: `bench-${run}-${i}`, image: 'busybox', failover: { enabled: true } })),
   );
   const postSeconds = (Date.now() - started) / 1000;
+  const retried = retries;
+  retries = 0;
   const ids = posts.filter((p) => p.status === 202).map((p) => p.body.id);
   const refused = posts.filter((p) => p.status !== 202).map((p) => `${p.status} ${p.body?.detail ?? ''}`);
   // Wait until every deployment is running or failed.
@@ -151,9 +169,27 @@ for (let run = 1; run <= RUNS; run++) {
     if (left.length === 0) break;
     await sleep(1000);
   }
+  // Deployments still not terminated although their pods are gone are what the reconcile pass exists
+  // for (a lost callback): run one cron tick and count again.
+  const beforeReconcile = left.length;
+  if (left.length > 0) {
+    await fetch(`${api}/__scheduled?cron=${encodeURIComponent('* * * * *')}`);
+    await sleep(5000);
+    left = (await Promise.all(left.map(async (d) => (await call('GET', `/v1/deployments/${d.id}`)).body))).filter((d) => d.status !== 'terminated');
+  }
   const podsAfter = (await (await fetch(`${agentUrl}/v1/pods?provider=sim`, { headers: { 'x-gpubroker-signature': sign('') } })).json()).pods.filter((p) => p.status !== 'terminated' && p.status !== 'not_found');
+  // Exactly one deployment per POSTed name, however often a POST was retried.
+  const all = [];
+  for (let cursor = null; ; ) {
+    const page = (await call('GET', `/v1/deployments?limit=200${cursor ? `&cursor=${cursor}` : ''}`)).body;
+    all.push(...page.data.filter((d) => d.name.startsWith(`bench-${run}-`)));
+    if (!page.nextCursor) break;
+    cursor = page.nextCursor;
+  }
   const r = {
     run,
+    retriedPosts: retried,
+    rowsForRun: all.length,
     posted: N,
     accepted: ids.length,
     refused,
@@ -164,6 +200,7 @@ for (let run = 1; run <= RUNS; run++) {
     toRunningMs: { median: round(median(toRunning), 0), p99: percentile(toRunning, 99), max: toRunning[toRunning.length - 1] },
     consumerJobsPerSecond: round(jobsPerSecond, 1),
     podsMismatched: mismatched,
+    notTerminatedBeforeReconcile: beforeReconcile,
     notTerminated: left.length,
     podsLeftAfterTerminate: podsAfter.length,
   };
@@ -175,11 +212,11 @@ for (let run = 1; run <= RUNS; run++) {
 clearTimeout(timeout);
 const med = (f) => round(median(results.map(f)), 1);
 console.log(`\n### Deployments: ${N} at once, ${RUNS} runs (${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version})\n`);
-console.log('| Run | Accepted | Running | Failed (reason) | Failovers | POST→running median | p99 | max | Consumer jobs/s | Pods ≠ 1 | Left after terminate |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| Run | Accepted (POSTs retried) | Rows | Running | Failed (reason) | Failovers | POST→running median | p99 | max | Consumer jobs/s | Pods ≠ 1 | Not terminated after 3 min (after one reconcile) | Pods left |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
-  console.log(`| ${r.run} | ${r.accepted}/${r.posted} | ${r.running} | ${r.failed.length}${r.failed.length ? ` (${[...new Set(r.failed)].join(', ')})` : ''} | ${r.failovers} | ${r.toRunningMs.median} ms | ${r.toRunningMs.p99} ms | ${r.toRunningMs.max} ms | ${r.consumerJobsPerSecond} | ${r.podsMismatched} | ${r.notTerminated + r.podsLeftAfterTerminate} |`);
+  console.log(`| ${r.run} | ${r.accepted}/${r.posted} (${r.retriedPosts}) | ${r.rowsForRun} | ${r.running} | ${r.failed.length}${r.failed.length ? ` (${[...new Set(r.failed)].join(', ')})` : ''} | ${r.failovers} | ${r.toRunningMs.median} ms | ${r.toRunningMs.p99} ms | ${r.toRunningMs.max} ms | ${r.consumerJobsPerSecond} | ${r.podsMismatched} | ${r.notTerminatedBeforeReconcile} (${r.notTerminated}) | ${r.podsLeftAfterTerminate} |`);
 }
 console.log(`\nMedian over runs: POST→running median ${med((r) => r.toRunningMs.median)} ms, p99 ${med((r) => r.toRunningMs.p99)} ms; consumer ${med((r) => r.consumerJobsPerSecond)} provision jobs/s.`);
 await stopAll();
-process.exit(results.every((r) => r.podsMismatched === 0 && r.notTerminated === 0 && r.podsLeftAfterTerminate === 0 && r.accepted === N) ? 0 : 1);
+process.exit(results.every((r) => r.podsMismatched === 0 && r.notTerminated === 0 && r.podsLeftAfterTerminate === 0 && r.accepted === N && r.rowsForRun === N) ? 0 : 1);

@@ -32,6 +32,7 @@ export default {
         console.log(
           `ingestion ${report.runId ?? report.skipped}: ${report.offersSeen} offers, ${report.changedOfferIds.length} changed, ` +
             `${report.markedUnavailable} stale, ${report.deleted} deleted in ${report.durationMs} ms` +
+            (report.live ? `; live: ${report.live.mode} to ${report.live.rooms} rooms in ${report.live.ms} ms` : '') +
             (failed.length ? `; failed: ${failed.join(', ')}` : ''),
         );
       }),

@@ -10,7 +10,7 @@ import { ADAPTERS } from '../providers/registry';
 import { planProviders, type ProviderSetup } from '../providers/registry';
 import { ProviderError, type ProviderPull } from '../providers/types';
 import { circuitOpen, INITIAL_HEALTH, nextHealth, type HealthRow, type HealthState, type PullFailure, type PullSuccess } from './health';
-import { offerRowOf, refreshMarketSummary, storeOffers, sweepOffers, type StoredChange, type SweepResult } from './store';
+import { offerRowOf, refreshMarketSummary, storeOffers, sweepOffers, type LiveBudget, type StoredChange, type SweepResult } from './store';
 
 export interface ProviderReport {
   provider: string;
@@ -35,7 +35,7 @@ export interface IngestionReport {
   /** Offer ids that are new or changed price/availability. */
   changedOfferIds: string[];
   /** What the live rooms were sent: each change (`changes`) or, past LIVE_MAX_CHANGES, a resync. */
-  live?: PublishReport & { mode: IngestionChanges['kind']; changes: number };
+  live?: PublishReport & { mode: IngestionChanges['kind']; changes: number; ms: number };
 }
 
 export interface IngestOptions {
@@ -146,7 +146,8 @@ async function ingestProvider(
   prev: HealthState,
   fetchImpl: typeof fetch,
   clock: () => number,
-): Promise<ProviderReport & { changes: StoredChange[] }> {
+  budget: LiveBudget,
+): Promise<ProviderReport & { changedIds: string[]; changes: StoredChange[] | null }> {
   const provider = setup.adapter.id;
   const startedAt = clock();
   const policy = {
@@ -155,12 +156,12 @@ async function ingestProvider(
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   };
   if (circuitOpen(prev, startedAt)) {
-    return { provider, outcome: 'skipped', reason: 'circuit open', changes: [] };
+    return { provider, outcome: 'skipped', reason: 'circuit open', changedIds: [], changes: [] };
   }
   try {
     const pull = await pullWithTimeout(setup, fetchImpl, startedAt, config.PROVIDER_TIMEOUT_MS);
     const latencyMs = clock() - startedAt;
-    const stored = await storeOffers(env.DB, pull.offers, startedAt);
+    const stored = await storeOffers(env.DB, pull.offers, startedAt, budget);
     const success: PullSuccess = {
       ok: true,
       at: startedAt,
@@ -181,8 +182,9 @@ async function ingestProvider(
       provider,
       outcome: 'ok',
       offers: pull.offers.length,
-      changed: stored.changes.length,
+      changed: stored.changedIds.length,
       latencyMs,
+      changedIds: stored.changedIds,
       changes: stored.changes,
     };
   } catch (err) {
@@ -193,7 +195,7 @@ async function ingestProvider(
         : { ok: false, at: startedAt, latencyMs, kind: 'internal', message: err instanceof Error ? err.message : String(err) };
     console.warn(`ingest: ${provider} failed: ${failure.kind}: ${failure.message}`);
     await saveHealthStatement(env.DB, provider, nextHealth(prev, failure, policy), startedAt).run();
-    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, changes: [] };
+    return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, changedIds: [], changes: [] };
   }
 }
 
@@ -202,9 +204,16 @@ async function ingestProvider(
  * (a first pull, a provider outage), only which GPU models and providers moved, so rooms resend
  * snapshots instead of streaming a flood of deltas.
  */
-function liveChanges(stored: StoredChange[], sweep: SweepResult, max: number, now: number): IngestionChanges {
-  const total = stored.length + sweep.markedUnavailable + sweep.deleted;
-  if (total <= max && sweep.staleRows !== null && sweep.deletedRows !== null) {
+function liveChanges(
+  stored: StoredChange[] | null,
+  changedCount: number,
+  results: { provider: string; changes: StoredChange[] | null }[],
+  sweep: SweepResult,
+  max: number,
+  now: number,
+): IngestionChanges {
+  const total = changedCount + sweep.markedUnavailable + sweep.deleted;
+  if (stored !== null && total <= max && sweep.staleRows !== null && sweep.deletedRows !== null) {
     const changes: LiveChange[] = stored.map((c) => changeFromRow(offerRowOf(c.offer, c.firstSeenAt), c.prior, now));
     for (const row of sweep.staleRows) {
       const prior = { pricePerHourMicro: row.price_per_hour_micro, pricePerGpuHourMicro: row.price_per_gpu_hour_micro, availability: row.availability };
@@ -213,17 +222,23 @@ function liveChanges(stored: StoredChange[], sweep: SweepResult, max: number, no
     for (const row of sweep.deletedRows) changes.push(removalFromRow(row, now));
     return { kind: 'changes', changes };
   }
-  const gpuModels = new Set(stored.map((c) => c.offer.gpuModel));
-  const providers = new Set(stored.map((c) => c.offer.provider));
-  if (sweep.staleRows === null || sweep.deletedRows === null) {
-    // The sweep touched more offers than it listed: which channels they were in is unknown, so all resync.
-    for (const spec of GPU_MODELS) gpuModels.add(spec.name);
-    for (const adapter of ADAPTERS) providers.add(adapter.id);
-  } else {
-    for (const row of [...sweep.staleRows, ...sweep.deletedRows]) {
-      gpuModels.add(row.gpu_model);
-      providers.add(row.provider);
+  // Too many to stream: only which channels moved. A provider whose priors were not read may have
+  // moved any GPU model, as may a sweep that touched more offers than it listed.
+  const gpuModels = new Set<string>();
+  const providers = new Set<string>();
+  for (const r of results) {
+    if (r.changes === null) providers.add(r.provider);
+    for (const c of r.changes ?? []) {
+      gpuModels.add(c.offer.gpuModel);
+      providers.add(c.offer.provider);
     }
+  }
+  const everyModel = results.some((r) => r.changes === null) || sweep.staleRows === null || sweep.deletedRows === null;
+  if (everyModel) for (const spec of GPU_MODELS) gpuModels.add(spec.name);
+  if (sweep.staleRows === null || sweep.deletedRows === null) for (const adapter of ADAPTERS) providers.add(adapter.id);
+  for (const row of [...(sweep.staleRows ?? []), ...(sweep.deletedRows ?? [])]) {
+    gpuModels.add(row.gpu_model);
+    providers.add(row.provider);
   }
   return { kind: 'resync', gpuModels, providers };
 }
@@ -254,14 +269,15 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
   try {
     await env.DB.prepare(`INSERT INTO ingestion_runs (id, started_at, status) VALUES (?1, ?2, 'running')`).bind(runId, startedAt).run();
     const health = await loadHealth(env.DB);
+    const budget: LiveBudget = { remaining: config.LIVE_MAX_CHANGES + 1 };
     const plans = planProviders(config);
     const results = await Promise.all(
       plans.map(async (plan) => {
         if (!plan.enabled) {
-          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, changes: [] as StoredChange[] };
+          return { provider: plan.adapter.id, outcome: 'skipped' as const, reason: plan.reason, changedIds: [] as string[], changes: [] as StoredChange[] | null };
         }
         const prev = health.get(plan.setup.adapter.id) ?? INITIAL_HEALTH;
-        return ingestProvider(env, config, plan.setup, prev, fetchImpl, clock);
+        return ingestProvider(env, config, plan.setup, prev, fetchImpl, clock, budget);
       }),
     );
     const sweepAt = clock();
@@ -275,9 +291,13 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
     );
     // Every write of this pass has committed: the live rooms may now tell clients.
     const committedAt = clock();
-    const stored = results.flatMap((r) => r.changes);
-    const live = liveChanges(stored, sweep, config.LIVE_MAX_CHANGES, committedAt);
-    const [, published] = await Promise.all([refreshMarketSummary(env.DB, sweepAt), publishChanges(env, live, committedAt)]);
+    const changedIds = results.flatMap((r) => r.changedIds);
+    const stored = results.every((r) => r.changes !== null) ? results.flatMap((r) => r.changes ?? []) : null;
+    const live = liveChanges(stored, changedIds.length, results, sweep, config.LIVE_MAX_CHANGES, committedAt);
+    const [, published] = await Promise.all([
+      refreshMarketSummary(env.DB, sweepAt),
+      publishChanges(env, live, committedAt).then((r) => ({ ...r, ms: clock() - committedAt })),
+    ]);
 
     const ok = results.filter((r) => r.outcome === 'ok').length;
     const failed = results.filter((r) => r.outcome === 'failed').length;
@@ -285,13 +305,13 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
       runId,
       startedAt,
       durationMs: clock() - startedAt,
-      providers: results.map(({ changes: _c, ...r }) => r),
+      providers: results.map(({ changes: _c, changedIds: _i, ...r }) => r),
       offersSeen: results.reduce((a, r) => a + (r.offers ?? 0), 0),
       // One history row per changed offer, plus one per offer the sweep marked unavailable.
-      historyRows: stored.length + sweep.markedUnavailable,
+      historyRows: changedIds.length + sweep.markedUnavailable,
       markedUnavailable: sweep.markedUnavailable,
       deleted: sweep.deleted,
-      changedOfferIds: stored.map((c) => c.id),
+      changedOfferIds: changedIds,
       live: { ...published, mode: live.kind, changes: live.kind === 'changes' ? live.changes.length : 0 },
     };
     await env.DB.prepare(

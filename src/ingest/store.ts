@@ -83,7 +83,8 @@ SELECT ${col('id')}, ${col('provider')}, ${col('gpu_model')}, ${col('gpu_count')
 FROM json_each(?1) j LEFT JOIN offers o ON o.id = ${col('id')}
 WHERE o.id IS NULL
    OR o.price_per_hour_micro <> ${col('price_per_hour_micro')}
-   OR o.availability <> ${col('availability')}`;
+   OR o.availability <> ${col('availability')}
+RETURNING offer_id`;
 
 // 2. Upsert: insert new offers; rewrite existing rows only where something other than time changed,
 //    so an unchanged offer does not churn the price and model indexes.
@@ -133,7 +134,20 @@ export interface StoredChange {
 
 export interface StoreResult {
   offersWritten: number;
-  changes: StoredChange[];
+  /** Ids of the offers that are new or whose price or availability moved. */
+  changedIds: string[];
+  /** Those changes with their prior values, for live deltas; null once the ingestion's `LiveBudget`
+   *  ran out (too many changes to stream: the rooms resync instead). */
+  changes: StoredChange[] | null;
+}
+
+/**
+ * How many changes one ingestion still reads prior values for, shared by its concurrent providers.
+ * The read costs a second pass over each chunk's rows, so it stops once the live rooms would resync
+ * anyway (past LIVE_MAX_CHANGES): a first pull of 100k offers pays it for one batch, not for all.
+ */
+export interface LiveBudget {
+  remaining: number;
 }
 
 interface ChangedRow {
@@ -173,21 +187,30 @@ export function offerRowOf(o: NormalizedOffer, firstSeenAt: number): OfferRow {
 }
 
 /** Stores one provider's offers. Each batch is atomic: a chunk's history, upsert and touch land together. */
-export async function storeOffers(db: D1Database, offers: readonly NormalizedOffer[], now: number): Promise<StoreResult> {
+export async function storeOffers(db: D1Database, offers: readonly NormalizedOffer[], now: number, budget: LiveBudget = { remaining: 0 }): Promise<StoreResult> {
   const changed = db.prepare(CHANGED_SQL);
   const history = db.prepare(HISTORY_SQL);
   const upsert = db.prepare(UPSERT_SQL);
   const touch = db.prepare(TOUCH_SQL);
-  const changes: StoredChange[] = [];
+  const changedIds: string[] = [];
+  let changes: StoredChange[] | null = [];
   for (const group of chunk(chunk(offers, OFFER_CHUNK), CHUNKS_PER_BATCH)) {
+    const withPriors = changes !== null && budget.remaining > 0;
+    if (!withPriors) changes = null;
+    const before = changes?.length ?? 0;
+    const perChunk = withPriors ? 4 : 3;
     const statements = group.flatMap((part) => {
       const json = JSON.stringify(part.map(toRow));
-      return [changed.bind(json), history.bind(json), upsert.bind(json, now), touch.bind(json, now)];
+      const writes = [history.bind(json), upsert.bind(json, now), touch.bind(json, now)];
+      return withPriors ? [changed.bind(json), ...writes] : writes;
     });
-    const results = await db.batch<ChangedRow>(statements);
-    // Every fourth result is the pre-write read of what changes in that chunk.
+    const results = await db.batch<ChangedRow & { offer_id: string }>(statements);
     group.forEach((part, p) => {
-      const rows = results[p * 4]?.results ?? [];
+      // The history insert's RETURNING rows are the changed offers of the chunk.
+      for (const row of results[p * perChunk + (withPriors ? 1 : 0)]?.results ?? []) changedIds.push(row.offer_id);
+      if (!withPriors || changes === null) return;
+      // With priors, the chunk's first result is the pre-write read of what changes in it.
+      const rows = results[p * perChunk]?.results ?? [];
       if (rows.length === 0) return;
       const byId = new Map(part.map((o) => [offerId(o.provider, o.externalId), o]));
       for (const row of rows) {
@@ -200,8 +223,9 @@ export async function storeOffers(db: D1Database, offers: readonly NormalizedOff
         changes.push({ offer, id: row.id, firstSeenAt: row.first_seen_at ?? now, prior });
       }
     });
+    if (changes !== null) budget.remaining -= changes.length - before;
   }
-  return { offersWritten: offers.length, changes };
+  return { offersWritten: offers.length, changedIds, changes };
 }
 
 export interface SweepResult {

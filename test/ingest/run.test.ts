@@ -161,3 +161,19 @@ describe('ingestion', () => {
     expect(await count(`SELECT COUNT(*) AS n FROM gpu_price_buckets WHERE gpu_model = 'H100-80GB' AND pricing = 'all'`)).toBe(1);
   });
 });
+
+describe('live changes of an ingestion', () => {
+  it('streams every change with its old values while they fit in LIVE_MAX_CHANGES', async () => {
+    await ingestAt(T0, { SIM_OFFERS: '3000' });
+    const report = await ingestAt(T0 + MIN, { SIM_OFFERS: '3000', LIVE_MAX_CHANGES: '5000' });
+    expect(report.live).toMatchObject({ mode: 'changes', changes: report.changedOfferIds.length });
+  });
+
+  it('stops reading old values once the budget is spent, and tells the rooms to resync', async () => {
+    // 12,000 new offers are two batches (10,000 offers each at most); with a budget of 10 only the first reads old values.
+    const report = await ingestAt(T0, { SIM_OFFERS: '12000', LIVE_MAX_CHANGES: '10' });
+    expect(report.changedOfferIds).toHaveLength(12000);
+    expect(report.live).toMatchObject({ mode: 'resync', changes: 0 });
+    expect(await count('SELECT COUNT(*) AS n FROM price_history')).toBe(12000);
+  });
+});
