@@ -70,12 +70,20 @@ export async function startStack(agentEnv: Record<string, string> = {}, workerEn
     env: { PATH: process.env.PATH, AGENT_PORT: String(agentPort), HOST: '127.0.0.1', AGENT_SECRET: secret, SIM_SEED: '42', ...agentEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  const worker = await unstable_startWorker({
-    config: join(root, 'wrangler.toml'),
-    envFiles: [envFile],
-    dev: { server: { hostname: '127.0.0.1', port: apiPort }, persist, inspector: false, logLevel: 'warn', testScheduled: true, enableContainers: false },
-  });
-  await worker.ready;
+  let worker: Awaited<ReturnType<typeof unstable_startWorker>>;
+  try {
+    worker = await unstable_startWorker({
+      config: join(root, 'wrangler.toml'),
+      envFiles: [envFile],
+      dev: { server: { hostname: '127.0.0.1', port: apiPort }, persist, inspector: false, logLevel: 'warn', testScheduled: true, enableContainers: false },
+    });
+    await worker.ready;
+  } catch (err) {
+    // A stack that failed to start must not leave its agent process behind.
+    agent.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
   const api = `http://127.0.0.1:${apiPort}`;
   const agentUrl = `http://127.0.0.1:${agentPort}`;
   for (let i = 0; ; i++) {
