@@ -8,10 +8,9 @@ import { SIGNATURE_HEADER, verifySignature } from '../../workers/agent/src/signi
 import type { AppEnv } from '../app-env';
 import { badRequest, notFound, Problem, validationProblem } from '../http/problem';
 import { unauthorized } from '../tenancy/auth.middleware';
-import { failoverStatements, nextOffer } from './failover';
-import { jobStatement, newJob, sendJob } from './jobs';
+import { failOverOrFail } from './failover';
 import { canTransition, FINAL, type DeploymentStatus, type Reason } from './state';
-import { eventStatement, transitionStatements, type DeploymentRow, type Failover } from './store';
+import { applyTransition, type DeploymentRow } from './store';
 
 const MAX_BODY = 64 * 1024;
 
@@ -66,8 +65,7 @@ export async function applyAgentEvent(env: AppEnv['Bindings'], dep: DeploymentRo
 
   const move = async (to: DeploymentStatus, reason: Reason, set: Record<string, string | number | null> = {}): Promise<boolean> => {
     if (!canTransition(dep.status, to)) return false;
-    const [update] = await db.batch<{ id: string }>(transitionStatements(db, dep, { to, reason, detail, source: 'agent', agentEventId: event.eventId, set: { ...podSet, ...set } }, now));
-    return (update?.results.length ?? 0) > 0;
+    return applyTransition(db, dep, { to, reason, detail, source: 'agent', agentEventId: event.eventId, set: { ...podSet, ...set } }, now);
   };
 
   switch (event.status) {
@@ -95,24 +93,7 @@ export async function applyAgentEvent(env: AppEnv['Bindings'], dep: DeploymentRo
   }
 }
 
-async function failOrFailover(env: AppEnv['Bindings'], dep: DeploymentRow, event: AgentEvent, why: Reason, now: number): Promise<boolean> {
-  const db = env.DB;
-  const failover = dep.failover ? (JSON.parse(dep.failover) as Failover) : null;
-  const next = failover?.enabled ? await nextOffer(db, dep, failover, now) : null;
-  if (next) {
-    const job = newJob(dep.tenant_id, dep.id, 'provision', dep.offer_attempts + 1);
-    const [update] = await db.batch<{ id: string }>([
-      ...failoverStatements(db, dep, next, why, now),
-      jobStatement(db, job, now),
-      eventStatement(db, dep, { from: dep.status, to: dep.status, reason: why, detail: event.detail ?? `pod ${event.podId} ${event.status}`, source: 'agent', agentEventId: event.eventId }, now),
-    ]);
-    if ((update?.results.length ?? 0) === 0) return false;
-    await sendJob(env.DEPLOY_JOBS, job);
-    return true;
-  }
-  if (!canTransition(dep.status, 'failed')) return false;
-  const [update] = await db.batch<{ id: string }>(
-    transitionStatements(db, dep, { to: 'failed', reason: why, detail: event.detail ?? `pod ${event.podId} ${event.status}`, source: 'agent', agentEventId: event.eventId, set: { gpu_utilization: null } }, now),
-  );
-  return (update?.results.length ?? 0) > 0;
+function failOrFailover(env: AppEnv['Bindings'], dep: DeploymentRow, event: AgentEvent, why: Reason, now: number): Promise<boolean> {
+  if (!canTransition(dep.status, 'failed')) return Promise.resolve(false);
+  return failOverOrFail(env, dep, why, now, { source: 'agent', detail: event.detail ?? `pod ${event.podId} ${event.status}`, agentEventId: event.eventId });
 }

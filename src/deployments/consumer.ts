@@ -6,10 +6,10 @@
 import type { Bindings } from '../env';
 import { AgentClient, callbackUrl, type AgentJobRequest, type AgentJobResult } from './agent-client';
 import { openEnv } from './env-crypto';
-import { failoverStatements, nextOffer } from './failover';
-import { JOB_ACTIONS, jobStatement, newJob, sendJob, type DeployJob } from './jobs';
+import { failOverOrFail } from './failover';
+import { JOB_ACTIONS, type DeployJob } from './jobs';
 import { FINAL } from './state';
-import { loadDeployment, transitionStatements, type DeploymentRow, type DeploymentSpec, type Failover } from './store';
+import { applyTransition, loadDeployment, type DeploymentRow, type DeploymentSpec } from './store';
 
 export const DEAD_LETTER_SUFFIX = '-dlq';
 
@@ -78,7 +78,7 @@ export async function processJob(env: Bindings, job: DeployJob): Promise<boolean
   }
   if (job.action === 'terminate' && dep.pod_id === null) {
     // Nothing was provisioned (or it was never confirmed): nothing to tear down.
-    await db.batch([...transitionStatements(db, dep, { to: 'terminated', reason: 'user_requested', detail: 'no pod to terminate', source: 'queue' }, now), finishJob(db, job.jobId, 'terminated: no pod', now)]);
+    await applyTransition(db, dep, { to: 'terminated', reason: 'user_requested', detail: 'no pod to terminate', source: 'queue' }, now, [finishJob(db, job.jobId, 'terminated: no pod', now)]);
     return true;
   }
 
@@ -144,11 +144,11 @@ async function storeOutcome(env: Bindings, dep: DeploymentRow, job: DeployJob, r
   const done = finishJob(db, job.jobId, result.ok ? `ok: ${result.status}${result.replayed ? ' (replayed)' : ''}` : `${result.code}: ${result.message}`, now);
   if (result.ok) {
     if (job.action === 'provision' && dep.status === 'pending') {
-      await db.batch([...transitionStatements(db, dep, { to: 'provisioning', reason: 'user_requested', detail: `pod ${result.podId} at ${dep.provider}`, source: 'queue', set: { pod_id: result.podId } }, now), done]);
+      await applyTransition(db, dep, { to: 'provisioning', reason: 'user_requested', detail: `pod ${result.podId} at ${dep.provider}`, source: 'queue', set: { pod_id: result.podId } }, now, [done]);
     } else if (job.action === 'provision') {
       await db.batch([db.prepare('UPDATE deployments SET pod_id = ?3, updated_at = ?4 WHERE tenant_id = ?1 AND id = ?2').bind(dep.tenant_id, dep.id, result.podId, now), done]);
     } else if (job.action === 'terminate' && result.status === 'terminated') {
-      await db.batch([...transitionStatements(db, dep, { to: 'terminated', reason: 'user_requested', source: 'queue' }, now), done]);
+      await applyTransition(db, dep, { to: 'terminated', reason: 'user_requested', source: 'queue' }, now, [done]);
     } else {
       await done.run();
     }
@@ -156,24 +156,15 @@ async function storeOutcome(env: Bindings, dep: DeploymentRow, job: DeployJob, r
   }
   // A final refusal from the agent.
   if (job.action === 'provision' && result.code === 'no_capacity') {
-    const failover = dep.failover ? (JSON.parse(dep.failover) as Failover) : null;
-    const next = failover?.enabled ? await nextOffer(db, dep, failover, now) : null;
-    if (next) {
-      const retry = newJob(dep.tenant_id, dep.id, 'provision', dep.offer_attempts + 1);
-      await db.batch([...failoverStatements(db, dep, next, 'no_capacity', now), jobStatement(db, retry, now), done]);
-      await sendJob(env.DEPLOY_JOBS, retry);
-      return;
-    }
-    const detail = failover?.enabled ? `no capacity, and no other matching offer after ${dep.offer_attempts} attempt(s)` : 'the provider has no capacity for this offer';
-    await db.batch([...transitionStatements(db, dep, { to: 'failed', reason: 'no_capacity', detail, source: 'queue' }, now), done]);
+    await failOverOrFail(env, dep, 'no_capacity', now, { source: 'queue', detail: 'the provider has no capacity for this offer', also: [done] });
     return;
   }
   if (result.code === 'not_found' && (job.action === 'terminate' || job.action === 'stop')) {
     const to = job.action === 'terminate' ? 'terminated' : 'failed';
-    await db.batch([...transitionStatements(db, dep, { to, reason: 'pod_gone', detail: 'the provider no longer has the pod', source: 'queue' }, now), done]);
+    await applyTransition(db, dep, { to, reason: 'pod_gone', detail: 'the provider no longer has the pod', source: 'queue' }, now, [done]);
     return;
   }
-  await db.batch([...transitionStatements(db, dep, { to: 'failed', reason: 'provider_error', detail: `${result.code}: ${result.message}`, source: 'queue' }, now), done]);
+  await applyTransition(db, dep, { to: 'failed', reason: 'provider_error', detail: `${result.code}: ${result.message}`, source: 'queue' }, now, [done]);
 }
 
 /** A job that exhausted its retries: recorded as dead, and its deployment failed with the reason. */
@@ -187,9 +178,7 @@ export async function buryJob(env: Bindings, job: DeployJob): Promise<boolean> {
   if (!row) return true;
   const dep = await loadDeployment(db, job.tenantId, job.deploymentId);
   if (!dep || FINAL.has(dep.status)) return true;
-  await db.batch([
-    ...transitionStatements(db, dep, { to: 'failed', reason: 'retries_exhausted', detail: `${job.action} job ${job.jobId} failed on every retry (agent or provider unreachable)`, source: 'queue' }, now),
-  ]);
+  await applyTransition(db, dep, { to: 'failed', reason: 'retries_exhausted', detail: `${job.action} job ${job.jobId} failed on every retry (agent or provider unreachable)`, source: 'queue' }, now);
   return true;
 }
 

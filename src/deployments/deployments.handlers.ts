@@ -22,11 +22,11 @@ import type {
   terminateDeploymentRoute,
 } from './deployments.routes';
 import { EnvKeyError, sealEnv } from './env-crypto';
-import { jobStatement, newJob, sendJob, type JobAction } from './jobs';
+import { jobStatement, newJob, sendJob, transitionAndQueue } from './jobs';
 import { OFFER_FRESH_MS } from './offer-freshness';
 import { monthSpendMicro } from './spend';
 import { FINAL, USER_ACTIONS } from './state';
-import { eventStatement, loadDeployment, toApiDeployment, toApiEvent, transitionStatements, type DeploymentRow, type EventRow, type Failover } from './store';
+import { eventStatement, loadDeployment, toApiDeployment, toApiEvent, type DeploymentRow, type EventRow, type Failover } from './store';
 
 
 /** Providers whose API can stop a pod and start it again (Lambda can only terminate). */
@@ -195,17 +195,11 @@ async function userAction(c: Context<AppEnv>, id: string, action: keyof typeof U
     throw new Problem(409, 'invalid-transition', 'Not allowed in this state', `cannot ${action} deployment ${id}: ${why}`);
   }
   const now = Date.now();
-  const jobAction: JobAction = action;
-  const job = newJob(actor.tenantId, id, jobAction, row.offer_attempts);
-  const results = await db.batch<{ id: string }>([
-    ...transitionStatements(db, row, { to: rule.to, reason: 'user_requested', source: 'api' }, now),
-    jobStatement(db, job, now),
-    auditStatement(db, { tenantId: actor.tenantId, action: `deployment.${action}`, actor, targetType: 'deployment', targetId: id, at: now }),
-  ]);
-  if ((results[0]?.results.length ?? 0) === 0) {
+  const job = newJob(actor.tenantId, id, action, row.offer_attempts);
+  const audit = auditStatement(db, { tenantId: actor.tenantId, action: `deployment.${action}`, actor, targetType: 'deployment', targetId: id, at: now });
+  if (!(await transitionAndQueue(c.env, row, { to: rule.to, reason: 'user_requested', source: 'api' }, job, now, [audit]))) {
     throw new Problem(409, 'invalid-transition', 'Not allowed in this state', `deployment ${id} changed meanwhile; read it again`);
   }
-  await sendJob(c.env.DEPLOY_JOBS, job);
   const updated = await loadDeployment(db, actor.tenantId, id);
   return c.json(toApiDeployment(updated!, Date.now()), 202);
 }

@@ -2,6 +2,8 @@
 // D1 (`deployment_jobs`) in the same batch as the change that asked for it, so the consumer can be
 // idempotent on it and the reconcile pass can resend a job whose send failed.
 import { randomId } from '../catalog/ids';
+import type { Bindings } from '../env';
+import { applyTransition, type DeploymentRow, type Transition } from './store';
 
 export const JOB_ACTIONS = ['provision', 'stop', 'start', 'terminate'] as const;
 export type JobAction = (typeof JOB_ACTIONS)[number];
@@ -34,4 +36,14 @@ export async function sendJob(queue: Queue<DeployJob>, job: DeployJob): Promise<
     console.warn(`deploy job ${job.jobId} (${job.action} ${job.deploymentId}) not sent; reconcile will resend: ${err instanceof Error ? err.message : String(err)}`);
     return false;
   }
+}
+
+/**
+ * A transition that needs the pod acted on: the move, its event, the job row (and `also`) in one
+ * batch, then the job sent — only if this writer made the move, so a lost race queues nothing.
+ */
+export async function transitionAndQueue(env: Bindings, row: DeploymentRow, t: Transition, job: DeployJob, now: number, also: D1PreparedStatement[] = []): Promise<boolean> {
+  const moved = await applyTransition(env.DB, row, t, now, [jobStatement(env.DB, job, now), ...also]);
+  if (moved) await sendJob(env.DEPLOY_JOBS, job);
+  return moved;
 }

@@ -5,11 +5,10 @@
 import { randomId } from '../catalog/ids';
 import type { Bindings } from '../env';
 import { AgentClient, callbackUrl, type AgentPod } from './agent-client';
-import { jobStatement, newJob, sendJob, type DeployJob } from './jobs';
+import { newJob, sendJob, transitionAndQueue, type DeployJob } from './jobs';
 import { monthSpendMicro } from './spend';
-import type { DeploymentStatus, Reason } from './state';
-import { canTransition, FINAL, runMsAt } from './state';
-import { costSoFarMicro, eventStatement, transitionStatements, type DeploymentRow } from './store';
+import { canTransition, FINAL, runMsAt, type DeploymentStatus, type Reason } from './state';
+import { applyTransition, costSoFarMicro, eventStatement, type DeploymentRow } from './store';
 
 export const STUCK_AFTER_MS = 15 * 60_000;
 const RESEND_AFTER_MS = 2 * 60_000;
@@ -51,7 +50,7 @@ export async function reconcileDeployments(env: Bindings, now = Date.now()): Pro
     report.checked++;
     // 2. Stuck: pending or provisioning for too long.
     if ((dep.status === 'provisioning' || dep.status === 'pending') && now - dep.status_since > STUCK_AFTER_MS) {
-      await db.batch(transitionStatements(db, dep, { to: 'failed', reason: 'stuck', detail: `${dep.status} for over ${STUCK_AFTER_MS / 60_000} min`, source: 'reconcile' }, now));
+      await applyTransition(db, dep, { to: 'failed', reason: 'stuck', detail: `${dep.status} for over ${STUCK_AFTER_MS / 60_000} min`, source: 'reconcile' }, now);
       if (dep.pod_id) await terminatePod(env, agent, dep.provider, dep.pod_id, dep.id);
       report.stuck++;
       continue;
@@ -93,8 +92,7 @@ export async function reconcileDeployments(env: Bindings, now = Date.now()): Pro
 async function repairDrift(db: D1Database, dep: DeploymentRow, pod: AgentPod, now: number): Promise<boolean> {
   const move = async (to: DeploymentStatus, reason: Reason, detail: string, set: Record<string, string | number | null> = {}) => {
     if (!canTransition(dep.status, to)) return false;
-    const [update] = await db.batch<{ id: string }>(transitionStatements(db, dep, { to, reason, detail, source: 'reconcile', set }, now));
-    return (update?.results.length ?? 0) > 0;
+    return applyTransition(db, dep, { to, reason, detail, source: 'reconcile', set }, now);
   };
   if (pod.status === 'not_found' || pod.status === 'terminated') {
     if (dep.status === 'terminating') return move('terminated', 'user_requested', 'the provider confirms the pod is gone');
@@ -129,14 +127,9 @@ async function overBudget(db: D1Database, dep: DeploymentRow, spend: Map<string,
 
 /** Stops (or, where the provider cannot stop, terminates) a pod for a budget reason. */
 async function stopFor(env: Bindings, dep: DeploymentRow, reason: Reason, now: number): Promise<void> {
-  const db = env.DB;
   const action = RESUMABLE.has(dep.provider) ? 'stop' : 'terminate';
   const job = newJob(dep.tenant_id, dep.id, action, dep.offer_attempts);
-  const [update] = await db.batch<{ id: string }>([
-    ...transitionStatements(db, dep, { to: action === 'stop' ? 'stopping' : 'terminating', reason, source: 'reconcile' }, now),
-    jobStatement(db, job, now),
-  ]);
-  if ((update?.results.length ?? 0) > 0) await sendJob(env.DEPLOY_JOBS, job);
+  await transitionAndQueue(env, dep, { to: action === 'stop' ? 'stopping' : 'terminating', reason, source: 'reconcile' }, job, now);
 }
 
 /** Asks the agent to destroy a pod outside the job flow (its deployment is already final). */

@@ -156,6 +156,16 @@ export function transitionStatements(db: D1Database, row: DeploymentRow, t: Tran
 }
 
 /**
+ * Runs a transition (and `also`, in the same batch); true when this writer moved the deployment,
+ * false when another got there first (the guarded UPDATE matched no row, so nothing was written
+ * but `also`). Throws on an illegal transition, like `transitionStatements`.
+ */
+export async function applyTransition(db: D1Database, row: DeploymentRow, t: Transition, now: number, also: D1PreparedStatement[] = []): Promise<boolean> {
+  const [update] = await db.batch<{ id: string }>([...transitionStatements(db, row, t, now), ...also]);
+  return (update?.results.length ?? 0) > 0;
+}
+
+/**
  * An event row. With `afterTransition`, it is only written if the preceding guarded UPDATE moved
  * the row (its status is now `to`), so a lost race writes neither.
  */
