@@ -375,3 +375,80 @@ export const deploymentJobs = sqliteTable(
   },
   (t) => [index('deployment_jobs_by_deployment').on(t.tenantId, t.deploymentId)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Billing ledger (src/billing/ledger.ts). Double-entry and append-only: a transaction is a set of
+// entries whose signed amounts sum to zero; rows are never updated or deleted. The tenant's prepaid
+// credit is the account `credit` (its entries' sum is the balance); the other accounts are where
+// that money came from or went (payments:stripe, revenue:usage, …).
+
+export const ledgerTransactions = sqliteTable(
+  'ledger_transactions',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    /** credit_purchase | usage | subscription_fee | subscription_credit | refund | dispute | dispute_won | adjustment */
+    kind: text('kind').notNull(),
+    /**
+     * What this transaction accounts for, unique across the ledger so nothing is recorded twice:
+     * `stripe:pi_…`, `usage:dep_…:<fromMs>`, `subscription:ten_…:<periodStart>`, `adjustment:<uuid>` …
+     */
+    reference: text('reference').notNull(),
+    /** Net change of the tenant's credit (the sum of its `credit` entries): + adds credit, − draws on it. */
+    creditDeltaMicro: integer('credit_delta_micro').notNull(),
+    description: text('description').notNull(),
+    /** Set on usage charges (and anything else about one deployment), for usage reports and invoices. */
+    deploymentId: text('deployment_id'),
+    /** JSON object with kind-specific detail (metering window, payment ids, reason); never a secret. */
+    detail: text('detail').notNull().default('{}'),
+    actorType: text('actor_type', { enum: ['user', 'api_key', 'system', 'webhook'] }).notNull(),
+    actorId: text('actor_id'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('ledger_transactions_reference').on(t.reference),
+    index('ledger_transactions_by_tenant').on(t.tenantId, t.createdAt, t.id),
+    index('ledger_transactions_by_deployment').on(t.tenantId, t.deploymentId, t.createdAt),
+  ],
+);
+
+export const ledgerEntries = sqliteTable(
+  'ledger_entries',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    transactionId: text('transaction_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    account: text('account').notNull(),
+    /** Signed micro-dollars; the entries of one transaction sum to zero. */
+    amountMicro: integer('amount_micro').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('ledger_entries_by_transaction').on(t.transactionId), index('ledger_entries_by_account').on(t.tenantId, t.account, t.createdAt)],
+);
+
+/** Per tenant: the `credit` balance, kept in the same batch as every posting that changes it. */
+export const billingAccounts = sqliteTable('billing_accounts', {
+  tenantId: text('tenant_id').primaryKey(),
+  balanceMicro: integer('balance_micro').notNull().default(0),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * Billing events worth a person's attention: a low balance, credit exhausted, a payment that did not
+ * match its order. `reference` makes raising the same event twice a no-op.
+ */
+export const billingEvents = sqliteTable(
+  'billing_events',
+  {
+    id: text('id').primaryKey(),
+    /** Null when no tenant could be identified (a webhook for an unknown order). */
+    tenantId: text('tenant_id'),
+    kind: text('kind').notNull(),
+    severity: text('severity', { enum: ['info', 'warning', 'critical'] }).notNull(),
+    reference: text('reference').notNull(),
+    /** JSON object; never a secret. */
+    detail: text('detail').notNull().default('{}'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('billing_events_reference').on(t.reference), index('billing_events_by_tenant').on(t.tenantId, t.createdAt, t.id)],
+);
