@@ -31,6 +31,8 @@ export default defineConfig({
           DEPLOY_ENV_KEY: randomBytes(32).toString('base64'),
           AGENT_SECRET: randomBytes(32).toString('hex'),
           API_PUBLIC_URL: 'http://gpubroker.test',
+          // Staff whose email makes them platform admins (test/admin).
+          PLATFORM_ADMIN_EMAILS: 'staff@gpubroker.test, ops@gpubroker.test',
         },
       },
     })),

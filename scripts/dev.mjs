@@ -40,6 +40,7 @@ const SETTINGS = [
   'AGENT_SECRET',
   'DEPLOY_ENV_KEY',
   'LIVE_MAX_CHANGES',
+  'PLATFORM_ADMIN_EMAILS',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 
@@ -89,6 +90,8 @@ const vars = {
   AGENT_SECRET: localSecret('agent-secret', () => randomBytes(32).toString('hex')),
   AGENT_URL: `http://127.0.0.1:${agentPort}`,
   API_PUBLIC_URL: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+  // Sign up with this email locally to see the admin API and pages.
+  PLATFORM_ADMIN_EMAILS: 'admin@gpubroker.local',
   ...parseEnvFile(join(root, '.dev.vars')),
 };
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];

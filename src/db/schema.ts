@@ -409,6 +409,8 @@ export const ledgerTransactions = sqliteTable(
     uniqueIndex('ledger_transactions_reference').on(t.reference),
     index('ledger_transactions_by_tenant').on(t.tenantId, t.createdAt, t.id),
     index('ledger_transactions_by_deployment').on(t.tenantId, t.deploymentId, t.createdAt),
+    // Platform-wide reports (admin KPIs) read a time range across tenants.
+    index('ledger_transactions_by_time').on(t.createdAt),
   ],
 );
 
@@ -450,5 +452,10 @@ export const billingEvents = sqliteTable(
     detail: text('detail').notNull().default('{}'),
     createdAt: integer('created_at').notNull(),
   },
-  (t) => [uniqueIndex('billing_events_reference').on(t.reference), index('billing_events_by_tenant').on(t.tenantId, t.createdAt, t.id)],
+  (t) => [
+    uniqueIndex('billing_events_reference').on(t.reference),
+    index('billing_events_by_tenant').on(t.tenantId, t.createdAt, t.id),
+    // The platform's alert feed (admin), newest first across tenants.
+    index('billing_events_by_time').on(t.createdAt, t.id),
+  ],
 );

@@ -250,7 +250,7 @@ export const me: RouteHandler<typeof meRoute, AppEnv> = async (c) => {
   }
 
   const [user, memberships] = await Promise.all([
-    db.prepare('SELECT id, email, is_platform_admin FROM users WHERE id = ?1').bind(p.userId).first<{ id: string; email: string; is_platform_admin: number }>(),
+    db.prepare('SELECT id, email FROM users WHERE id = ?1').bind(p.userId).first<{ id: string; email: string }>(),
     db
       .prepare(
         `SELECT m.tenant_id, t.name, m.role FROM memberships m JOIN tenants t ON t.id = m.tenant_id
@@ -263,7 +263,7 @@ export const me: RouteHandler<typeof meRoute, AppEnv> = async (c) => {
   return c.json(
     {
       kind: 'user' as const,
-      user: { id: user.id, email: user.email, isPlatformAdmin: user.is_platform_admin === 1 },
+      user: { id: user.id, email: user.email, isPlatformAdmin: p.isPlatformAdmin },
       apiKey: null,
       memberships: memberships.results.flatMap((r) => (isRole(r.role) ? [{ tenantId: r.tenant_id, tenantName: r.name, role: r.role }] : [])),
       ...base,

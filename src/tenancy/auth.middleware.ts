@@ -44,6 +44,7 @@ interface MemberRow {
   role: string;
   plan: string;
   is_platform_admin: number;
+  email: string;
 }
 
 async function fromApiKey(c: Parameters<MiddlewareHandler<AppEnv>>[0], key: string, ip: string): Promise<TenantPrincipal> {
@@ -77,7 +78,7 @@ async function fromAccessToken(c: Parameters<MiddlewareHandler<AppEnv>>[0], toke
     throw unauthorized('invalid or expired access token');
   }
   const row = await c.env.DB.prepare(
-    `SELECT m.role, t.plan, u.is_platform_admin FROM memberships m
+    `SELECT m.role, t.plan, u.is_platform_admin, u.email FROM memberships m
      JOIN tenants t ON t.id = m.tenant_id JOIN users u ON u.id = m.user_id
      WHERE m.tenant_id = ?1 AND m.user_id = ?2`,
   )
@@ -92,7 +93,7 @@ async function fromAccessToken(c: Parameters<MiddlewareHandler<AppEnv>>[0], toke
     ip,
     userId: claims.sub,
     keyId: null,
-    isPlatformAdmin: row.is_platform_admin === 1,
+    isPlatformAdmin: row.is_platform_admin === 1 || c.var.config.platformAdminEmails.has(row.email),
     tokenExpiresAt: claims.exp * 1000,
   };
 }
@@ -130,6 +131,17 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
     return next();
   };
 }
+
+/**
+ * Requires GPUBroker staff: a signed-in user flagged as platform admin (or listed in
+ * PLATFORM_ADMIN_EMAILS). API keys never are, so a leaked key cannot reach the admin API.
+ */
+export const requirePlatformAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const p = c.var.principal;
+  if (p.kind === 'anonymous') throw unauthorized('sign in as a platform admin');
+  if (!p.isPlatformAdmin) throw forbidden('requires a platform admin');
+  return next();
+};
 
 /** The tenant principal of a route that ran `requireRole`. */
 export function tenantOf(principal: AppEnv['Variables']['principal']): TenantPrincipal {
