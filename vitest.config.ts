@@ -14,6 +14,7 @@ export default defineConfig({
       main: './src/index.ts',
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
+        assets: { directory: './web/public' },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           ENVIRONMENT: 'test',
