@@ -109,8 +109,8 @@ export class GpbApp extends LitElement {
   /** Renders the route of the current URL. */
   private route = async () => {
     if (session.state === 'unknown') return; // restore() calls back
-    const match = matchRoute(ROUTES, location.pathname);
-    if (!match) return;
+    // A path no pattern takes (a malformed escape) gets the not-found page, the last route.
+    const match = matchRoute(ROUTES, location.pathname) ?? { route: ROUTES[ROUTES.length - 1]!, params: {} };
     if (match.route.auth && session.state !== 'signed-in') {
       navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, { replace: true });
       return;

@@ -30,7 +30,8 @@ export const base = css`
   .card { background: var(--surface); border: 1px solid var(--border); border-radius: var(--radius-lg); }
   .card-pad { padding: var(--space-5); }
   @media (max-width: 640px) { .card-pad { padding: var(--space-4); } }
-  .card-head { display: flex; align-items: center; justify-content: space-between; gap: var(--space-3); padding: var(--space-4) var(--space-5); border-bottom: 1px solid var(--border); }
+  .card-head { display: flex; align-items: center; justify-content: space-between; gap: var(--space-3); padding: var(--space-4) var(--space-5); border-bottom: 1px solid var(--border); flex-wrap: wrap; }
+  .card-head a { white-space: nowrap; }
   .label { font-size: var(--text-xs); font-weight: 550; color: var(--text-muted); text-transform: uppercase; letter-spacing: 0.06em; }
   .stat { font-size: var(--text-xl); font-weight: 620; letter-spacing: -0.02em; font-variant-numeric: tabular-nums; }
 

@@ -34,19 +34,29 @@ export function matchRoute(routes: readonly RouteDef[], pathname: string): Route
       const p = pattern[i]!;
       const v = parts[i]!;
       if (p.startsWith(':')) {
-        try {
-          params[p.slice(1)] = decodeURIComponent(v);
-        } catch {
-          ok = false;
-        }
+        const decoded = safeDecode(v);
+        if (decoded === null) ok = false;
+        else params[p.slice(1)] = decoded;
       } else if (p !== v) ok = false;
       if (!ok) break;
     }
     if (!ok) continue;
-    if (rest) params['*'] = parts.slice(pattern.length).map(decodeURIComponent).join('/');
+    if (rest) {
+      const tail = parts.slice(pattern.length).map(safeDecode);
+      if (tail.includes(null)) continue;
+      params['*'] = tail.join('/');
+    }
     return { route, params };
   }
   return null;
+}
+
+function safeDecode(part: string): string | null {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    return null;
+  }
 }
 
 /** Whether a click on this anchor should stay in the app (same origin, plain left click, no target). */
