@@ -190,7 +190,7 @@ describe('the web app against npm start', () => {
     await expect.poll(() => page.locator('deployment-page [data-status]').getAttribute('data-status'), { timeout: 60_000, interval: 500 }).toBe('running');
     await page.locator('deployment-page [data-testid="ssh"]').waitFor();
     const text = await page.locator('deployment-page .page').innerText();
-    expect(text).toContain('HF_TOKEN');
+    expect(text).toContain('rtx-4090');
     expect(text).not.toContain('hf_secret_value');
     await screenshots(page, 'deployment-running');
   });

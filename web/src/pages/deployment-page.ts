@@ -107,9 +107,11 @@ export class DeploymentPage extends LitElement {
     }
   }
 
-  private renderSteps(d: Deployment) {
+  private renderSteps(d: WithEvents) {
     const index = STEPS.indexOf(d.status as (typeof STEPS)[number]);
-    const past = (i: number) => index > i || (index === -1 && ['stopping', 'stopped', 'terminating', 'terminated'].includes(d.status) && d.runningSince !== null);
+    // After running (stopped, terminated …) every step was passed; the events say how far it got.
+    const reached = Math.max(-1, ...d.events.map((e) => STEPS.indexOf(e.to as (typeof STEPS)[number])));
+    const past = (i: number) => index > i || (index === -1 && reached >= i);
     return html`<ol class="steps" aria-label="Progress">
       ${STEPS.map((s, i) => html`<li class=${index === i ? 'current' : past(i) ? 'done' : ''} aria-current=${index === i ? 'step' : nothing}>
         <span class="dot" aria-hidden="true"></span><span>${s}</span></li>`)}
@@ -171,7 +173,7 @@ export class DeploymentPage extends LitElement {
             <dt>Image</dt><dd class="mono">${d.image}</dd>
             ${d.command ? html`<dt>Command</dt><dd class="mono">${d.command.join(' ')}</dd>` : nothing}
             <dt>Ports</dt><dd>${d.ports.length ? d.ports.join(', ') : '—'}</dd>
-            <dt>Environment</dt><dd>${d.envKeys?.length ? d.envKeys.join(', ') : 'set at creation, never shown'}</dd>
+            <dt>Environment</dt><dd>${d.envKeys?.length ? d.envKeys.join(', ') : html`<span class="muted">values sealed; never shown</span>`}</dd>
             <dt>SSH key</dt><dd>${d.hasSshKey ? 'installed' : 'none'}</dd>
             <dt>Failover</dt><dd>${d.failover?.enabled ? 'on' : 'off'}</dd>
             <dt>Pod</dt><dd class="mono">${d.podId ?? '—'}</dd>
