@@ -126,7 +126,7 @@ describe('browser session: refresh', () => {
   it('refuses a refresh without the CSRF header, from another Origin, without an Origin, or cross-site, with 403 problem+json, spending nothing', async () => {
     const t = await createTenant();
     const token = cookieToken(await browser('/v1/auth/session/login', { body: { email: t.ownerEmail, password: PASSWORD } }));
-    const refusals = [
+    const refusals: Record<string, string>[] = [
       { 'x-gpubroker-csrf': '' },
       { origin: 'https://evil.example' },
       { origin: '' },
