@@ -14,6 +14,9 @@ export default defineConfig({
       main: './src/index.ts',
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
+        // wrangler.toml serves the Vite build (web/dist), which may be absent or stale here; these tests
+        // call the Worker directly and never read an asset, so the web app's sources stand in for it.
+        assets: { directory: './web/public' },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           ENVIRONMENT: 'test',

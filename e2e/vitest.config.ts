@@ -6,7 +6,7 @@ export default defineConfig({
   root: fileURLToPath(new URL('..', import.meta.url)),
   test: {
     environment: 'node',
-    include: ['e2e/**/*.test.ts'],
+    include: ['e2e/*.test.ts'],
     reporters: ['default', ['json', { outputFile: 'test-results-e2e.json' }]],
     testTimeout: 60_000,
     hookTimeout: 120_000,

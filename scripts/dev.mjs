@@ -6,7 +6,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -14,6 +14,11 @@ const port = Number(process.env.PORT ?? 8787);
 const host = process.env.HOST ?? '127.0.0.1';
 const cronEveryMs = Number(process.env.CRON_INTERVAL_MS ?? 60_000);
 const agentPort = Number(process.env.AGENT_PORT ?? 8788);
+// Where local state lives: generated secrets, the env file, and (when set) the D1/DO data under
+// `state/`. The default keeps wrangler's own `.wrangler/state`; tests point it at a temporary folder.
+const stateDir = process.env.LOCAL_STATE_DIR ? resolve(process.env.LOCAL_STATE_DIR) : null;
+const localDir = stateDir ?? join(root, '.wrangler');
+const persistArgs = stateDir ? ['--persist-to', join(stateDir, 'state')] : [];
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 const childEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', NO_UPDATE_NOTIFIER: '1' };
 
@@ -60,12 +65,12 @@ function parseEnvFile(path) {
 
 // The JWT signing key for local runs: made once, kept under .wrangler/ (ignored by git).
 function localSigningKey() {
-  const path = join(root, '.wrangler', 'jwt-signing-key.json');
+  const path = join(localDir, 'jwt-signing-key.json');
   if (!existsSync(path)) {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, JSON.stringify({ ...privateKey.export({ format: 'jwk' }), kid: `local-${randomUUID().slice(0, 8)}` }), { mode: 0o600 });
-    log('generated a local JWT signing key in .wrangler/jwt-signing-key.json');
+    log(`generated a local JWT signing key in ${path}`);
   }
   return readFileSync(path, 'utf8').trim();
 }
@@ -73,7 +78,7 @@ function localSigningKey() {
 // A local secret made once and kept under .wrangler/: the deployment env key must survive restarts,
 // or sealed env values in the local database could no longer be opened.
 function localSecret(name, make) {
-  const path = join(root, '.wrangler', name);
+  const path = join(localDir, name);
   if (!existsSync(path)) {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, make(), { mode: 0o600 });
@@ -95,17 +100,24 @@ const vars = {
   ...parseEnvFile(join(root, '.dev.vars')),
 };
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];
-const envFile = join(root, '.wrangler', 'start.env');
+const envFile = join(localDir, 'start.env');
 mkdirSync(dirname(envFile), { recursive: true });
 // dotenv: single quotes keep a value literal (JSON keys included); double quotes only when it has one.
 const quote = (v) => (String(v).includes("'") ? JSON.stringify(String(v)) : `'${v}'`);
 writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`).join('\n') + '\n', { mode: 0o600 });
 
 log('applying D1 migrations to the local database');
-const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local'], { cwd: root, env: { ...childEnv, CI: 'true' }, stdio: 'inherit' });
+const migrate = spawnSync(wrangler, ['d1', 'migrations', 'apply', 'DB', '--local', ...persistArgs], { cwd: root, env: { ...childEnv, CI: 'true' }, stdio: 'inherit' });
 if (migrate.status !== 0) {
   console.error('[start] migrations failed');
   process.exit(migrate.status ?? 1);
+}
+
+log('building the web app (web/ → web/dist, served at /)');
+const web = spawnSync('npm', ['run', '--silent', 'build:web'], { cwd: root, stdio: 'inherit' });
+if (web.status !== 0) {
+  console.error('[start] building the web app failed');
+  process.exit(web.status ?? 1);
 }
 
 log('building the pod agent (workers/agent)');
@@ -124,7 +136,7 @@ const agent = spawn(process.execPath, [join(root, 'dist', 'agent', 'agent.mjs')]
 log(`starting wrangler dev on http://${host}:${port}`);
 const dev = spawn(
   wrangler,
-  ['dev', '--port', String(port), '--ip', host, '--test-scheduled', '--env-file', envFile, '--show-interactive-dev-session=false'],
+  ['dev', '--port', String(port), '--ip', host, '--test-scheduled', '--env-file', envFile, '--show-interactive-dev-session=false', ...persistArgs],
   { cwd: root, env: childEnv, stdio: 'inherit' },
 );
 
@@ -177,5 +189,5 @@ async function runCron() {
 await waitForHealth();
 log('API is up; running the first ingestion');
 await runCron();
-log(`ready: ${base}/v1/offers  ·  docs ${base}/docs  ·  live ${base.replace('http', 'ws')}/v1/live  ·  agent http://127.0.0.1:${agentPort}  ·  ingestion every ${cronEveryMs / 1000} s`);
+log(`ready: web app ${base}/  ·  API ${base}/v1/offers  ·  docs ${base}/docs  ·  live ${base.replace('http', 'ws')}/v1/live  ·  agent http://127.0.0.1:${agentPort}  ·  ingestion every ${cronEveryMs / 1000} s`);
 setInterval(runCron, cronEveryMs);

@@ -9,10 +9,11 @@ export function withoutContainers(toml) {
   return out;
 }
 
-/** The config with `main` (unless `mainLine` replaces it) and `migrations_dir` made absolute under `root`. */
+/** The config with `main` (unless `mainLine` replaces it), `migrations_dir` and the assets `directory` made absolute under `root`. */
 export function relocated(toml, root, mainLine) {
   const abs = (p) => JSON.stringify(`${root.replace(/\/$/, '')}/${p.replace(/^\.\//, '')}`);
   return toml
     .replace(/^main\s*=\s*"([^"]+)"/m, (_, main) => mainLine ?? `main = ${abs(main)}`)
-    .replace(/^migrations_dir\s*=\s*"([^"]*)"/m, (_, dir) => `migrations_dir = ${abs(dir)}`);
+    .replace(/^migrations_dir\s*=\s*"([^"]*)"/m, (_, dir) => `migrations_dir = ${abs(dir)}`)
+    .replace(/^directory\s*=\s*"([^"]*)"/m, (_, dir) => `directory = ${abs(dir)}`);
 }

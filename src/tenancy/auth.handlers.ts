@@ -11,7 +11,7 @@ import type { jwksRoute, loginRoute, logoutRoute, meRoute, refreshRoute, signupR
 import { jwks } from './jwt';
 import { dummyPasswordHash, hashPassword, needsRehash, verifyPassword } from './passwords';
 import { ROLES, type Principal, type Role, type TenantPrincipal } from './principal';
-import { claimRefreshToken, findRefreshToken, newSession, revokeFamilyStatement, type RefreshTokenRow } from './sessions';
+import { claimRefreshToken, findRefreshToken, newSession, revokeFamilyStatement, type RefreshTokenRow, type SessionTokens } from './sessions';
 import { newTenantStatements } from './tenants';
 import {
   LOGIN_LOCK_MS,
@@ -27,7 +27,11 @@ const isRole = (value: string): value is Role => (ROLES as readonly string[]).in
 
 /** 401 for a bad password or refresh token; one detail per endpoint whatever the cause. */
 function invalidCredentials(detail: string): Problem {
-  return new Problem(401, 'invalid-credentials', 'Invalid credentials', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="gpubroker"' });
+  return invalidCredentialsWith(detail, {});
+}
+
+function invalidCredentialsWith(detail: string, headers: Record<string, string>): Problem {
+  return new Problem(401, 'invalid-credentials', 'Invalid credentials', detail, undefined, { 'WWW-Authenticate': 'Bearer realm="gpubroker"', ...headers });
 }
 
 const WRONG_LOGIN = 'wrong email or password';
@@ -53,8 +57,14 @@ async function membershipOf(db: D1Database, tenantId: string, userId: string): P
   return row && isRole(row.role) && isPlanId(row.plan) ? { tenantId, role: row.role, plan: row.plan } : null;
 }
 
-export const signup: RouteHandler<typeof signupRoute, AppEnv> = async (c) => {
-  const { email, password, organization } = c.req.valid('json');
+export interface SignupInput {
+  email: string;
+  password: string;
+  organization: string;
+}
+
+/** Creates the tenant, its owner and first API key, and a session; the JSON and the cookie flows share it. */
+export async function createAccount(c: Context<AppEnv>, { email, password, organization }: SignupInput) {
   const db = c.env.DB;
   const taken = () => new Problem(409, 'email-taken', 'Email already registered', 'an account with this email exists; sign in instead');
   // Checked before hashing so a duplicate costs no KDF time; the unique index settles races.
@@ -68,16 +78,18 @@ export const signup: RouteHandler<typeof signupRoute, AppEnv> = async (c) => {
     if (err instanceof Error && /UNIQUE constraint failed: users\.email/.test(err.message)) throw taken();
     throw err;
   }
+  return {
+    tenant: { id: tenant.tenantId, name: organization, plan: 'free' as const },
+    user: { id: tenant.userId, email },
+    apiKey: { id: tenant.apiKeyId, key: tenant.apiKey, preview: tenant.apiKeyPreview },
+    tokens: session.tokens,
+  };
+}
+
+export const signup: RouteHandler<typeof signupRoute, AppEnv> = async (c) => {
+  const { tokens, ...account } = await createAccount(c, c.req.valid('json'));
   c.header('Cache-Control', 'no-store');
-  return c.json(
-    {
-      tenant: { id: tenant.tenantId, name: organization, plan: 'free' as const },
-      user: { id: tenant.userId, email },
-      apiKey: { id: tenant.apiKeyId, key: tenant.apiKey, preview: tenant.apiKeyPreview },
-      ...session.tokens,
-    },
-    201,
-  );
+  return c.json({ ...account, ...tokens }, 201);
 };
 
 interface AccountRow {
@@ -107,8 +119,14 @@ async function findAccount(db: D1Database, email: string): Promise<{ userId: str
   return { userId: first.id, passwordHash: first.password_hash, memberships };
 }
 
-export const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
-  const { email, password, tenantId } = c.req.valid('json');
+export interface LoginInput {
+  email: string;
+  password: string;
+  tenantId?: string | undefined;
+}
+
+/** Checks the password (throttled) and opens a session in the requested or oldest tenant. */
+export async function signIn(c: Context<AppEnv>, { email, password, tenantId }: LoginInput): Promise<{ tokens: SessionTokens; tenantId: string }> {
   const db = c.env.DB;
   const ip = ipOf(c);
   const now = Date.now();
@@ -155,8 +173,13 @@ export const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
     );
   }
   await db.batch(statements);
+  return { tokens: session.tokens, tenantId: membership.tenantId };
+}
+
+export const login: RouteHandler<typeof loginRoute, AppEnv> = async (c) => {
+  const { tokens, tenantId } = await signIn(c, c.req.valid('json'));
   c.header('Cache-Control', 'no-store');
-  return c.json({ ...session.tokens, tenantId: membership.tenantId }, 200);
+  return c.json({ ...tokens, tenantId }, 200);
 };
 
 /** A used or revoked token came back: kill its family and record it. */
@@ -175,8 +198,16 @@ async function revokeReusedFamily(db: D1Database, row: RefreshTokenRow, ip: stri
   ]);
 }
 
-export const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) => {
-  const { refreshToken } = c.req.valid('json');
+/**
+ * Spends a refresh token for a new pair. A used or revoked token revokes its whole family. Failures
+ * throw 401, with `extraHeaders` on the problem (the cookie flow clears its cookie that way).
+ */
+export async function rotateRefreshToken(
+  c: Context<AppEnv>,
+  refreshToken: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ tokens: SessionTokens; tenantId: string }> {
+  const invalidCredentials = (detail: string) => invalidCredentialsWith(detail, extraHeaders);
   const db = c.env.DB;
   const ip = ipOf(c);
   const now = Date.now();
@@ -200,12 +231,17 @@ export const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) => {
   const session = await newSession(c.env, db, { userId: row.user_id, tenantId: row.tenant_id, role: membership.role, familyId: row.family_id }, now);
   const inserted = await session.statement.all();
   if (inserted.results.length !== 1) throw invalidCredentials(BAD_REFRESH); // the family was revoked meanwhile
+  return { tokens: session.tokens, tenantId: row.tenant_id };
+}
+
+export const refresh: RouteHandler<typeof refreshRoute, AppEnv> = async (c) => {
+  const { tokens, tenantId } = await rotateRefreshToken(c, c.req.valid('json').refreshToken);
   c.header('Cache-Control', 'no-store');
-  return c.json({ ...session.tokens, tenantId: row.tenant_id }, 200);
+  return c.json({ ...tokens, tenantId }, 200);
 };
 
-export const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
-  const { refreshToken } = c.req.valid('json');
+/** Revokes the token's family and audits the logout; an unknown or revoked token is a no-op. */
+export async function endSession(c: Context<AppEnv>, refreshToken: string): Promise<void> {
   const db = c.env.DB;
   const ip = ipOf(c);
   const now = Date.now();
@@ -224,6 +260,10 @@ export const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
       }),
     ]);
   }
+}
+
+export const logout: RouteHandler<typeof logoutRoute, AppEnv> = async (c) => {
+  await endSession(c, c.req.valid('json').refreshToken);
   return c.body(null, 204);
 };
 

@@ -30,7 +30,7 @@ const tokenFields = {
 
 const SessionSchema = z.object({ ...tokenFields, tenantId: z.string().openapi({ description: 'The tenant the access token acts in.' }) }).openapi('Session');
 
-const SignupBodySchema = z
+export const SignupBodySchema = z
   .object({
     email: EmailSchema,
     password: PasswordSchema,
@@ -38,7 +38,7 @@ const SignupBodySchema = z
   })
   .strict();
 
-const SignupResponseSchema = z
+export const SignupResponseSchema = z
   .object({
     tenant: TenantSchema,
     user: z.object({ id: z.string(), email: z.string() }),
@@ -48,6 +48,15 @@ const SignupResponseSchema = z
     ...tokenFields,
   })
   .openapi('Signup');
+
+export const loginBodySchema = z
+  .object({
+    email: EmailSchema,
+    // Not held to today's minimum length: the check is against the stored hash.
+    password: z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({ format: 'password' }),
+    tenantId: z.string().min(1).max(64).optional().openapi({ description: 'Tenant to act in (default: your oldest membership).' }),
+  })
+  .strict();
 
 /** A problem+json response with a description of its own. */
 const problemJson = (description: string) => ({ description, content: { 'application/problem+json': { schema: ProblemSchema } } });
@@ -71,23 +80,7 @@ export const loginRoute = createRoute({
   summary: 'Sign in with email and password',
   description:
     'Five failed logins for one account or from one IP within 15 minutes lock further attempts for 15 minutes after the fifth (429 with `Retry-After`).',
-  request: {
-    body: {
-      required: true,
-      content: {
-        'application/json': {
-          schema: z
-            .object({
-              email: EmailSchema,
-              // Not held to today's minimum length: the check is against the stored hash.
-              password: z.string().min(1).max(MAX_PASSWORD_LENGTH).openapi({ format: 'password' }),
-              tenantId: z.string().min(1).max(64).optional().openapi({ description: 'Tenant to act in (default: your oldest membership).' }),
-            })
-            .strict(),
-        },
-      },
-    },
-  },
+  request: { body: { required: true, content: { 'application/json': { schema: loginBodySchema } } } },
   responses: {
     200: { description: 'Tokens', content: { 'application/json': { schema: SessionSchema } } },
     401: problemJson('Wrong email or password'),
