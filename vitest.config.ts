@@ -43,6 +43,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['./test/setup.ts'],
+    // A few tests walk every route as every role or fire hundreds of requests at once: generous on a loaded 2-core machine.
+    testTimeout: 30_000,
     reporters: ['default', ['json', { outputFile: 'test-results.json' }]],
   },
 });
