@@ -375,3 +375,30 @@ export const deploymentJobs = sqliteTable(
   },
   (t) => [index('deployment_jobs_by_deployment').on(t.tenantId, t.deploymentId)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Market analytics (issue 7): provider health history.
+
+/**
+ * How each provider's pulls went, per hour: every ingestion pass adds one attempt (ok or failed) or
+ * one circuit-open skip to its provider's current hour. Feeds uptime (`src/market/provider-uptime.ts`);
+ * rows older than HISTORY_RETENTION_DAYS are pruned by the sweep. Providers a deployment does not
+ * pull at all (disabled, no key) get no rows.
+ */
+export const providerHealthHourly = sqliteTable(
+  'provider_health_hourly',
+  {
+    provider: text('provider').notNull(),
+    /** Start of the UTC hour, epoch ms. */
+    hourStart: integer('hour_start').notNull(),
+    pullsOk: integer('pulls_ok').notNull().default(0),
+    pullsFailed: integer('pulls_failed').notNull().default(0),
+    /** Passes that did not call the provider because its circuit was open. */
+    skipped: integer('skipped').notNull().default(0),
+    /** Sum of the durations of the successful pulls (failures are mostly timeouts: they would say nothing). */
+    latencyMsSum: integer('latency_ms_sum').notNull().default(0),
+    /** Most offers one successful pull returned in the hour. */
+    offersMax: integer('offers_max').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.hourStart] }), index('provider_health_hourly_hour').on(t.hourStart)],
+);

@@ -239,8 +239,8 @@ export interface SweepResult {
 
 /**
  * Marks offers not seen for `staleMs` unavailable (with a history row, since availability changed),
- * deletes offers not seen for `deleteMs`, and trims history older than `retentionMs`. Returns the
- * affected rows (up to `rowLimit` of each) for the live rooms.
+ * deletes offers not seen for `deleteMs`, and trims price and provider health history older than
+ * `retentionMs`. Returns the affected rows (up to `rowLimit` of each) for the live rooms.
  */
 export async function sweepOffers(
   db: D1Database,
@@ -274,6 +274,7 @@ export async function sweepOffers(
     db.prepare(`DELETE FROM offers WHERE last_seen_at < ?1 RETURNING id`).bind(deleteBefore),
     db.prepare(`DELETE FROM price_history WHERE observed_at < ?1`).bind(now - retentionMs),
     db.prepare(`DELETE FROM gpu_price_buckets WHERE bucket_start < ?1`).bind(now - retentionMs),
+    db.prepare(`DELETE FROM provider_health_hourly WHERE hour_start < ?1`).bind(now - retentionMs),
   ]);
   const bounded = (rows: OfferRow[] | undefined) => (rows && rows.length <= rowLimit ? rows : null);
   // Counted from RETURNING rows: `meta.changes` is not reliable for statements inside a batch.
