@@ -144,6 +144,12 @@ export const marketSummary = sqliteTable(
     medianMicro: integer('median_micro').notNull(),
     maxMicro: integer('max_micro').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** Quartiles per GPU-hour, linear interpolation between closest ranks (as `percentile` in src/market/analytics-math.ts). */
+    p25Micro: integer('p25_micro').notNull().default(0),
+    p75Micro: integer('p75_micro').notNull().default(0),
+    /** Listed offers by availability (`offer_count` = available + limited). */
+    availableCount: integer('available_count').notNull().default(0),
+    limitedCount: integer('limited_count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.gpuModel, t.pricing] })],
 );
@@ -402,3 +408,21 @@ export const providerHealthHourly = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.provider, t.hourStart] }), index('provider_health_hourly_hour').on(t.hourStart)],
 );
+
+/**
+ * Each provider's place in the current market, rebuilt with `market_summary` by every ingestion so
+ * `GET /v1/market/providers` reads a few rows instead of every offer: listed offers, the median of
+ * (offer price / market median of its GPU model and pricing type), and how fresh its prices are.
+ */
+export const providerMarket = sqliteTable('provider_market', {
+  provider: text('provider').primaryKey(),
+  /** Listed (not unavailable) offers. */
+  offerCount: integer('offer_count').notNull(),
+  /** Listed offers of a known GPU model, the ones the price index compares. */
+  indexedCount: integer('indexed_count').notNull(),
+  /** Median of price / market median; 1 = the market, null: no offer of a known GPU model. */
+  priceIndex: real('price_index'),
+  newestObservedAt: integer('newest_observed_at').notNull(),
+  medianObservedAt: integer('median_observed_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
