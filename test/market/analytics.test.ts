@@ -324,3 +324,15 @@ describe('value metrics on offers', () => {
     expect(one).toMatchObject({ pricePerFp16TflopHourUsd: 0.002527, pricePerVramGbHourUsd: 0.03125 });
   });
 });
+
+describe('OpenAPI document', () => {
+  it('describes the analytics endpoints and the value metrics of an offer', async () => {
+    const doc = await json<{
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    }>(await api('/openapi.json'));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/market/summary', '/v1/market/providers', '/v1/gpus/{model}/forecast']));
+    expect(doc.paths['/v1/gpus/{model}/forecast']!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['model', 'horizonHours', 'pricing']));
+    expect(Object.keys(doc.components.schemas.Offer!.properties)).toEqual(expect.arrayContaining(['pricePerFp16TflopHourUsd', 'pricePerVramGbHourUsd']));
+  });
+});
