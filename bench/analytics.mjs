@@ -82,6 +82,15 @@ const timeout = setTimeout(() => {
   cleanup().then(() => process.exit(2));
 }, 30 * 60_000);
 
+process.on('uncaughtException', (err) => {
+  log(`failed: ${err.stack ?? err}`);
+  cleanup().then(() => process.exit(1));
+});
+process.on('unhandledRejection', (err) => {
+  log(`failed: ${err?.stack ?? err}`);
+  cleanup().then(() => process.exit(1));
+});
+
 const getJson = async (url) => {
   const res = await fetch(url, { signal: AbortSignal.timeout(300_000) });
   if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
@@ -102,11 +111,11 @@ for (let i = 0; i < INGEST_RUNS; i++) {
   log(`ingestion ${i + 1}/${INGEST_RUNS} (${OFFERS} offers)`);
   const cpu0 = cpu();
   await fetch(`${api.base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`, { signal: AbortSignal.timeout(300_000) });
+  // A busy Worker may not answer /healthz until the ingestion ends: poll until a deadline, not a count.
   let last = null;
-  for (let k = 0; k < 3000; k++) {
-    last = (await getJson(`${api.base}/healthz`)).lastIngestion;
+  for (const deadline = Date.now() + 15 * 60_000; Date.now() < deadline; await sleep(250)) {
+    last = (await getJson(`${api.base}/healthz`).catch(() => null))?.lastIngestion ?? null;
     if (last && last.id !== before && last.finishedAt) break;
-    await sleep(100);
   }
   ingestions.push({ run: i + 1, offers: last?.offersSeen, status: last?.status, durationMs: last?.durationMs, foreignCpuPct: foreignCpuPct(cpu0, cpu()) });
   log(`  stored durationMs ${last?.durationMs} (${last?.status})`);
