@@ -1,0 +1,26 @@
+CREATE TABLE `provider_health_hourly` (
+	`provider` text NOT NULL,
+	`hour_start` integer NOT NULL,
+	`pulls_ok` integer DEFAULT 0 NOT NULL,
+	`pulls_failed` integer DEFAULT 0 NOT NULL,
+	`skipped` integer DEFAULT 0 NOT NULL,
+	`latency_ms_sum` integer DEFAULT 0 NOT NULL,
+	`offers_max` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`provider`, `hour_start`)
+);
+--> statement-breakpoint
+CREATE INDEX `provider_health_hourly_hour` ON `provider_health_hourly` (`hour_start`);--> statement-breakpoint
+CREATE TABLE `provider_market` (
+	`provider` text PRIMARY KEY NOT NULL,
+	`offer_count` integer NOT NULL,
+	`indexed_count` integer NOT NULL,
+	`price_index` real,
+	`newest_observed_at` integer NOT NULL,
+	`median_observed_at` integer NOT NULL,
+	`updated_at` integer NOT NULL
+);
+--> statement-breakpoint
+ALTER TABLE `market_summary` ADD `p25_micro` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `market_summary` ADD `p75_micro` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `market_summary` ADD `available_count` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE `market_summary` ADD `limited_count` integer DEFAULT 0 NOT NULL;
