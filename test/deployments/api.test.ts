@@ -123,7 +123,10 @@ describe('deployment actions', () => {
     expect(term.body.status).toBe('terminating');
     expect((await send('DELETE', `/v1/deployments/${dep.id}`, t.ownerToken)).status).toBe(409);
     const events = await send<{ data: { from: string; to: string; reason: string }[] }>('GET', `/v1/deployments/${dep.id}/events`, t.ownerToken);
-    expect(events.body.data.map((e) => `${e.from}→${e.to}`)).toEqual(['pending→terminating']);
+    // The terminate job may already have been consumed (nothing was provisioned, so it ends the deployment at once).
+    const moves = events.body.data.map((e) => `${e.from}→${e.to}`);
+    expect(moves[0]).toBe('pending→terminating');
+    expect(moves.slice(1)).toEqual(moves.length > 1 ? ['terminating→terminated'] : []);
   });
 
   it('refuses to stop a pod at a provider that cannot resume it', async () => {
