@@ -21,7 +21,14 @@ interface Answer {
   };
   data:
     | { kind: 'offers'; offers: Array<{ id: string; pricePerHourUsd: number; country: string }>; relaxed?: { dropped: string; offers: Array<{ id: string }> } }
-    | { kind: 'trend'; trend: { window: string; pricing: string; series: Array<{ model: string; points: unknown[]; summary: Record<string, unknown> | null }> } }
+    | {
+        kind: 'trend';
+        trend: {
+          window: string;
+          pricing: string;
+          series: Array<{ model: string; points: unknown[]; summary: Record<string, unknown> | null; forecast: { points: unknown[]; reason: string | null } | null }>;
+        };
+      }
     | null;
   reply: string;
   replySource: string;
@@ -140,7 +147,7 @@ describe('POST /v1/assistant: price trends', () => {
     expect(history.data.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('answers "will prices drop?" for the most-listed models and says it does not forecast', async () => {
+  it('answers "will prices drop?" for the most-listed models, saying when history is too short to forecast', async () => {
     const now = Date.now();
     await insertSummary('RTX-4090', 40);
     await insertSummary('H100-80GB', 25);
@@ -153,7 +160,25 @@ describe('POST /v1/assistant: price trends', () => {
     const series = body.data!.kind === 'trend' ? body.data!.trend.series : [];
     expect(series.map((s) => s.model)).toEqual(['RTX-4090', 'H100-80GB', 'L4']);
     expect(body.reply).toContain('RTX-4090 median per GPU-hour over the last 7 days: up from $0.40 to $0.42 (+5.0%)');
-    expect(body.reply).toContain('I do not forecast prices yet');
+    expect(series[0]!.forecast).toMatchObject({ estimate: true, points: [], reason: expect.stringContaining('not enough history') });
+    expect(body.reply).toContain('No forecast for RTX-4090: not enough history');
+  });
+
+  it('forecasts where prices are going as GET /v1/gpus/{model}/forecast does', async () => {
+    const hour = 3_600_000;
+    const start = Math.floor(Date.now() / hour) * hour - 47 * hour;
+    for (let i = 0; i < 48; i++) await insertBucket('H100-80GB', 'all', start + i * hour, 3 - i * 0.01 + (i % 3) * 0.005);
+    const body = await answer({ message: 'will H100 SXM prices drop?' });
+    const series = body.data!.kind === 'trend' ? body.data!.trend.series : [];
+    const endpoint = await json<{ forecast: Array<{ pricePerGpuHourUsd: number; lower80Usd: number; upper80Usd: number }>; backtest: { mapePercent: number } }>(
+      await api('/v1/gpus/H100-80GB/forecast'),
+    );
+    expect(endpoint.forecast).toHaveLength(24);
+    expect(series[0]!.forecast).toMatchObject({ estimate: true, horizonHours: 24, reason: null, backtestMapePercent: endpoint.backtest.mapePercent });
+    expect(series[0]!.forecast!.points).toEqual(endpoint.forecast.map((p) => expect.objectContaining(p)));
+    const last = endpoint.forecast[23]!;
+    expect(last.pricePerGpuHourUsd).toBeLessThan(2.6);
+    expect(body.reply).toContain(`Estimate for the next 24 hours (an extrapolation, not a quote): $${last.pricePerGpuHourUsd.toFixed(2)}, 80% range`);
   });
 });
 

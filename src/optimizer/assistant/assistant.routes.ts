@@ -66,6 +66,26 @@ const TrendSeriesSchema = z.object({
       to: z.string(),
     })
     .nullable(),
+  forecast: z
+    .object({
+      estimate: z.literal(true),
+      method: z.literal('holt-linear'),
+      horizonHours: z.number().int(),
+      points: z.array(
+        z.object({
+          t: z.string(),
+          pricePerGpuHourUsd: z.number(),
+          lower80Usd: z.number(),
+          upper80Usd: z.number(),
+          lower95Usd: z.number(),
+          upper95Usd: z.number(),
+        }),
+      ),
+      backtestMapePercent: z.number().nullable(),
+      reason: z.string().nullable(),
+    })
+    .nullable()
+    .openapi({ description: 'When the question asked where prices are going: the forecast of GET /v1/gpus/{model}/forecast (an estimate).' }),
 });
 
 const AssistantDataSchema = z

@@ -65,7 +65,7 @@ export async function assist(input: AssistInput): Promise<AssistResult> {
   } else if (intent === 'price_trend') {
     const trend = await answerTrend(input.db, interpretation.query!, input.now);
     data = { kind: 'trend', trend };
-    draft = trendReply(trend, interpretation.query!.forecast) + ignoredNote(parsed.unparsed);
+    draft = trendReply(trend) + ignoredNote(parsed.unparsed);
   } else if (intent === 'recommend') {
     draft = `I read this as: ${interpretation.summary}.`;
   } else {

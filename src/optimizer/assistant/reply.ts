@@ -64,17 +64,29 @@ function pct(change: number): string {
   return `${change > 0 ? '+' : change < 0 ? '−' : '±'}${Math.abs(change).toFixed(1)}%`;
 }
 
-export function trendReply(trend: TrendAnswer, forecastAsked: boolean): string {
+export function trendReply(trend: TrendAnswer): string {
   const pricing = trend.pricing === 'all' ? '' : `${PRICING[trend.pricing]} `;
-  const lines = trend.series.map((s) => {
-    if (!s.summary) return `No ${pricing}price history for ${s.model} over ${WINDOW[trend.window]} yet.`;
-    const { firstMedianUsd: a, lastMedianUsd: b, changePct, lowUsd, highUsd } = s.summary;
-    const move = changePct === 0 ? 'flat at' : changePct > 0 ? 'up' : 'down';
-    const from = changePct === 0 ? `${price(b)}` : `from ${price(a)} to ${price(b)}`;
-    return `${s.model} ${pricing}median per GPU-hour over ${WINDOW[trend.window]}: ${move} ${from} (${pct(changePct)}), low ${price(lowUsd)}, high ${price(highUsd)}.`;
+  const lines = trend.series.flatMap((s) => {
+    const out: string[] = [];
+    if (!s.summary) out.push(`No ${pricing}price history for ${s.model} over ${WINDOW[trend.window]} yet.`);
+    else {
+      const { firstMedianUsd: a, lastMedianUsd: b, changePct, lowUsd, highUsd } = s.summary;
+      const move = changePct === 0 ? 'flat at' : changePct > 0 ? 'up' : 'down';
+      const from = changePct === 0 ? `${price(b)}` : `from ${price(a)} to ${price(b)}`;
+      out.push(`${s.model} ${pricing}median per GPU-hour over ${WINDOW[trend.window]}: ${move} ${from} (${pct(changePct)}), low ${price(lowUsd)}, high ${price(highUsd)}.`);
+    }
+    const f = s.forecast;
+    const end = f?.points[f.points.length - 1];
+    if (f && end) {
+      out.push(
+        `Estimate for the next ${f.horizonHours} hours (an extrapolation, not a quote): ${price(end.pricePerGpuHourUsd)}, ` +
+          `80% range ${price(end.lower80Usd)}–${price(end.upper80Usd)}` +
+          (f.backtestMapePercent !== null ? `, back-test error ${f.backtestMapePercent.toFixed(1)}%.` : '.'),
+      );
+    } else if (f) out.push(`No forecast for ${s.model}: ${f.reason}.`);
+    return out;
   });
   if (lines.length === 0) lines.push(`No ${pricing}price history over ${WINDOW[trend.window]} yet.`);
-  if (forecastAsked) lines.push('I do not forecast prices yet; past movement is no promise of the next.');
   return lines.join(' ');
 }
 

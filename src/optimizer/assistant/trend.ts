@@ -1,9 +1,11 @@
 // Trend answers: the stored price history of each asked model (or of the most-listed models when the
-// question named none), summarised as first and last median, change and range over the window.
+// question named none), summarised as first and last median, change and range over the window, and
+// the analytics forecast when the question asks where prices are going.
 import { iso } from '../../http/time';
 import { HISTORY_WINDOWS } from '../../market/gpus.routes';
 import { readGpuHistory } from '../../market/history';
 import { microToUsd } from '../../money';
+import { readForecast, type TrendForecast } from './forecast';
 import type { TrendQuery } from './interpretation';
 
 /** A trend answer covers at most this many models. */
@@ -25,6 +27,8 @@ export interface TrendSeries {
     from: string;
     to: string;
   } | null;
+  /** When the question asked where prices are going: the analytics forecast, else null. */
+  forecast: TrendForecast | null;
 }
 
 export interface TrendAnswer {
@@ -71,6 +75,7 @@ export async function answerTrend(db: Db, query: TrendQuery, now: number): Promi
               to: iso(last.t),
             }
           : null,
+      forecast: query.forecast ? await readForecast(db, model, query.pricing, now) : null,
     });
   }
   return { window: query.window, pricing: query.pricing, bucketSeconds: HISTORY_WINDOWS[query.window].bucketMs / 1000, series };
