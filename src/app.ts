@@ -16,6 +16,7 @@ import { requestId } from './http/request-id';
 import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
 import { registerDeployments } from './deployments';
+import { registerOptimizer } from './optimizer';
 import { registerAssistant } from './optimizer/assistant';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
@@ -78,6 +79,7 @@ export function createApp() {
   app.openapi(listPlansRoute, listPlans);
   registerAccount(app);
   registerDeployments(app);
+  registerOptimizer(app);
   registerAssistant(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
