@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { EUROPE } from '../../src/optimizer/assistant/lexicon';
+import { DEFAULT_WEIGHTS } from '../../src/optimizer/request';
 import { api, ingestAt, json } from '../helpers';
 import { bearer, createTenant } from '../tenancy/fixtures';
 import { insertBucket, insertOffers, insertSummary } from './fixtures';
@@ -21,6 +22,7 @@ interface Answer {
   };
   data:
     | { kind: 'offers'; offers: Array<{ id: string; pricePerHourUsd: number; country: string }>; relaxed?: { dropped: string; offers: Array<{ id: string }> } }
+    | { kind: 'recommendations'; recommendations: Recommendations }
     | {
         kind: 'trend';
         trend: {
@@ -33,6 +35,11 @@ interface Answer {
   reply: string;
   replySource: string;
   ai?: { parse?: string; phrase?: string };
+}
+
+interface Recommendations {
+  data: Array<{ rank: number; offer: { id: string; gpuCount: number }; cost: { totalUsd: number }; estimate: { hours: number }; explanation: { summary: string } | null }>;
+  diagnosis: { message: string } | null;
 }
 
 interface ProblemBody {
@@ -115,6 +122,68 @@ describe('POST /v1/assistant: offers', () => {
     const body = await answer({ message: 'top 2 fastest GPUs' });
     expect(offersOf(body).map((o) => o.id)).toEqual([b200, h100]);
     expect(body.reply).toMatch(/^Fastest match for GPUs: 1x B200 /);
+  });
+});
+
+describe('POST /v1/assistant: recommendations', () => {
+  const market = () =>
+    insertOffers([
+      { externalId: 'h100x4', gpuCount: 4, pricePerHourUsd: 12, country: 'US' },
+      { externalId: 'h100x8', gpuCount: 8, pricePerHourUsd: 22, country: 'DE', region: 'eu-central-1' },
+      { externalId: 'h100x8-dear', gpuCount: 8, pricePerHourUsd: 40, country: 'US' },
+      { externalId: 'a100x2', gpuCount: 2, gpuModel: 'A100-80GB', pricePerHourUsd: 3, country: 'US' },
+      { externalId: 'l4', gpuCount: 1, gpuModel: 'L4', pricePerHourUsd: 0.5, country: 'US' },
+    ]);
+
+  it('recommends for the issue\'s fine-tuning job exactly what POST /v1/recommendations does', async () => {
+    await market();
+    const body = await answer({ message: 'fine-tune a 70B model with LoRA for about 10 hours, budget $300' });
+    expect(body.interpretation.workload).toEqual({ kind: 'llm_finetune', modelParamsB: 70, finetuneMethod: 'lora', hours: 10, budgetUsd: 300 });
+    const direct = await json<Recommendations>(
+      await api('/v1/recommendations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body.interpretation.workload) }),
+    );
+    expect(direct.data.length).toBeGreaterThan(0);
+    expect(body.data?.kind).toBe('recommendations');
+    const got = body.data!.kind === 'recommendations' ? body.data!.recommendations : undefined;
+    expect(got!.data.map((r) => [r.rank, r.offer.id, r.cost.totalUsd])).toEqual(direct.data.map((r) => [r.rank, r.offer.id, r.cost.totalUsd]));
+    const best = direct.data[0]!;
+    expect(best.cost.totalUsd).toBeLessThanOrEqual(300);
+    expect(body.reply).toMatch(new RegExp(`^Best offer to fine-tune a 70B model \\(LoRA\\), for 10 hours, budget \\$300: ${best.offer.gpuCount}x H100-80GB `));
+    expect(body.reply).toContain(`$${best.cost.totalUsd.toFixed(2)} in total`);
+  });
+
+  it('treats GPUs with a duration as raw needs of at least one GPU', async () => {
+    const [, , , a100] = await market();
+    const body = await answer({ message: 'cheapest A100 80GB for about 3 hours' });
+    expect(body.interpretation.workload).toMatchObject({ gpuModels: ['A100-80GB', 'A100-PCIE-80GB'], gpuCount: 1, hours: 3 });
+    const got = body.data!.kind === 'recommendations' ? body.data!.recommendations : undefined;
+    expect(got!.data.map((r) => r.offer.id)).toEqual([a100]);
+    expect(body.reply).toContain('about 3 h, $9.00 in total');
+  });
+
+  it('asks for what the engine needs instead of failing', async () => {
+    const body = await answer({ message: 'fine-tune llama 3 on 4 A100s' });
+    expect(body.interpretation).toMatchObject({ intent: 'recommend', workload: { kind: 'llm_finetune', gpuCount: 4 } });
+    expect(body.data).toBeNull();
+    expect(body.reply).toBe(
+      'I read this as: fine-tune Llama 3, on 4x A100. To recommend an offer I need to know how large the model is (say "a 7B model" or "Llama 3 70B"), ' +
+        'and how long it runs or how much data it reads (say "for 10 hours" or "on 1B tokens").',
+    );
+  });
+
+  it('says why nothing fits', async () => {
+    await market();
+    const body = await answer({ message: 'fine-tune a 70B model with LoRA for about 10 hours, budget $30' });
+    const got = body.data!.kind === 'recommendations' ? body.data!.recommendations : undefined;
+    expect(got!.data).toEqual([]);
+    expect(body.reply).toBe(`No offer fits fine-tune a 70B model (LoRA), for 10 hours, budget $30. ${got!.diagnosis!.message}`);
+  });
+
+  it('answers a workload no instance can hold with the reason, not an error', async () => {
+    await market();
+    const body = await answer({ message: 'serve a 9000B model in fp32' });
+    expect(body.data).toBeNull();
+    expect(body.reply).toMatch(/^I read this as: serve a 9000B model, fp32\. .+/);
   });
 });
 
@@ -217,6 +286,7 @@ describe('POST /v1/assistant: conversations', () => {
       maxPricePerGpuHour: 2,
       interruptible: true,
       countries: ['US'],
+      weights: { ...DEFAULT_WEIGHTS, cost: DEFAULT_WEIGHTS.cost * 2 },
     });
 
     const stored = await env.DB.prepare(`SELECT seq, message, intent FROM assistant_turns WHERE tenant_id = ?1 AND conversation_id = ?2 ORDER BY seq`)
@@ -296,6 +366,16 @@ describe('POST /v1/assistant: conversations', () => {
     expect(n).toBe(1);
     const { results } = await env.DB.prepare(`SELECT tenant_id FROM assistant_conversations`).all<{ tenant_id: string }>();
     expect(results).toEqual([{ tenant_id: a.tenantId }]);
+  });
+
+  it('replays a retried turn with the same Idempotency-Key instead of storing it twice', async () => {
+    const { apiKey, tenantId } = await createTenant();
+    const headers = { ...bearer(apiKey), 'idempotency-key': 'turn-1' };
+    const first = await ask({ message: 'H100 in the US' }, headers);
+    const again = await ask({ message: 'H100 in the US' }, headers);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await json<Answer>(again)).toEqual(await json<Answer>(first));
+    expect((await env.DB.prepare(`SELECT COUNT(*) AS n FROM assistant_turns WHERE tenant_id = ?1`).bind(tenantId).first<{ n: number }>())!.n).toBe(1);
   });
 
   it('deletes a conversation with its turns', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { understand, type Interpretation } from '../../src/optimizer/assistant/interpret';
 import { ASIA, EUROPE } from '../../src/optimizer/assistant/lexicon';
 import { parseMessage } from '../../src/optimizer/assistant/parse';
+import { DEFAULT_WEIGHTS, RecommendationRequestSchema } from '../../src/optimizer/request';
 
 const H100S = ['H100-80GB', 'H100-PCIE-80GB', 'H100-NVL-94GB'];
 const A100S = ['A100-80GB', 'A100-PCIE-80GB', 'A100-40GB'];
@@ -52,16 +53,19 @@ const TABLE: Array<[string, Expected]> = [
   ['train a 7 billion parameters model on 10B tokens for 3 epochs', { intent: 'recommend', workload: { kind: 'training', modelParamsB: 7, datasetTokens: 10e9, epochs: 3 } }],
   ['stable diffusion XL image generation overnight', { intent: 'recommend', modelName: 'SDXL', workload: { kind: 'image_generation', modelParamsB: 3.5, hours: 12 } }],
   ['SDXL batch jobs on RTX 4090 spot', { intent: 'recommend', modelName: 'SDXL', workload: { kind: 'image_generation', modelParamsB: 3.5, gpuModels: ['RTX-4090'], interruptible: true } }],
-  ['4 GPUs with at least 48GB VRAM each for 5 hours', { intent: 'recommend', workload: { gpuCount: 4, gpuMemoryGb: 48, hours: 5 } }],
+  ['4 GPUs with at least 48GB VRAM each for 5 hours', { intent: 'recommend', workload: { gpuCount: 4, gpuMemoryGb: 192, hours: 5 } }],
   ['pretrain a 1.3B model on 50B tokens using 64 H100s', { intent: 'recommend', workload: { kind: 'training', modelParamsB: 1.3, datasetTokens: 50e9, gpuModels: H100S, gpuCount: 64 } }],
   ['inference for Qwen2.5 72B Instruct int8, batch size 16', { intent: 'recommend', modelName: 'Qwen 2.5 72B', workload: { kind: 'llm_inference', modelParamsB: 72, precision: 'int8', batchSize: 16 } }],
   ['4x L4 for an hour', { intent: 'recommend', workload: { gpuModels: ['L4'], gpuCount: 4, hours: 1 } }],
-  ['a100s for about 3 hours under $1.5k total', { intent: 'recommend', workload: { gpuModels: A100S, hours: 3, budgetUsd: 1500 } }],
+  ['a100s for about 3 hours under $1.5k total', { intent: 'recommend', workload: { gpuModels: A100S, gpuCount: 1, hours: 3, budgetUsd: 1500 } }],
   ['fine-tune llama 3 on 4 A100s', { intent: 'recommend', modelName: 'Llama 3', workload: { kind: 'llm_finetune', gpuModels: A100S, gpuCount: 4 } }],
   ['host a chatbot with mistral', { intent: 'recommend', modelName: 'Mistral 7B', workload: { kind: 'llm_inference', modelParamsB: 7.3 } }],
   ['run Flux on a 4090', { intent: 'recommend', modelName: 'FLUX.1', workload: { kind: 'image_generation', modelParamsB: 12, gpuModels: ['RTX-4090'] } }],
-  ['GPU with 24GB for stable diffusion', { intent: 'recommend', modelName: 'Stable Diffusion 1.5', workload: { kind: 'image_generation', modelParamsB: 1, gpuMemoryGb: 24 } }],
+  ['GPU with 24GB for stable diffusion', { intent: 'recommend', modelName: 'Stable Diffusion 1.5', workload: { kind: 'image_generation', modelParamsB: 1 } }],
   ['8x H100 for 2 days on spot, under $20/h', { intent: 'recommend', workload: { gpuModels: H100S, gpuCount: 8, hours: 48, interruptible: true, maxPricePerGpuHour: 2.5 } }],
+
+  ['train a 7B model on 10B tokens on H100s, spot ok', { intent: 'recommend', workload: { kind: 'training', modelParamsB: 7, datasetTokens: 10e9, gpuModels: H100S, interruptible: true } }],
+  ['spot is fine for a 4090', { intent: 'search_offers', filters: { gpuModels: ['RTX-4090'], pricing: SPOT as never } }],
 
   // Trends.
   ['how did H100 prices move in the last 24h', { intent: 'price_trend', query: { gpuModels: H100S, pricing: 'all', window: '24h', forecast: false } }],
@@ -107,6 +111,15 @@ describe('the assistant parser', () => {
       'fine-tune a 70B model (LoRA), for 10 hours, budget $300',
     );
     expect(understand("what's the spot price trend for A100 this week?").interpretation.summary).toBe('spot prices of A100 over the last 7 days');
+  });
+
+  it('turns sort words into the recommendation weights and keeps every workload valid for the engine', () => {
+    expect(understand('cheapest way to serve Llama 3 8B').interpretation.workload!.weights).toEqual({ ...DEFAULT_WEIGHTS, cost: 0.8 });
+    expect(understand('fastest way to serve Llama 3 8B').interpretation.workload!.weights).toEqual({ ...DEFAULT_WEIGHTS, time: DEFAULT_WEIGHTS.time * 3 });
+    for (const [message, expected] of TABLE) {
+      if (expected.intent !== 'recommend' || !expected.workload?.modelParamsB || expected.workload.kind === 'llm_finetune' || expected.workload.kind === 'training') continue;
+      expect(RecommendationRequestSchema.safeParse(understand(message).interpretation.workload).success, message).toBe(true);
+    }
   });
 
   it('never reads a model size or a memory size as a GPU count', () => {

@@ -4,6 +4,7 @@ import { idempotency } from '../../http/idempotency';
 import { problemResponses } from '../../http/openapi';
 import { OfferSchema } from '../../market/offers.schemas';
 import { requireRole } from '../../tenancy/auth.middleware';
+import { RecommendationResultSchema } from '../response';
 import { CONVERSATION_ID, MAX_TURNS } from './conversations';
 import { INTENTS, OfferFiltersSchema, TREND_WINDOWS, TrendQuerySchema } from './interpretation';
 
@@ -33,7 +34,10 @@ export const InterpretationSchema = z
     intent: z.enum(INTENTS),
     summary: z.string().openapi({ example: '8x H100 in Europe, under $25/h, cheapest first' }),
     filters: OfferFiltersSchema.optional().openapi({ description: 'search_offers: the offer search run.' }),
-    workload: z.record(z.string(), z.unknown()).optional().openapi({ description: 'recommend: the request sent to the recommendations engine.' }),
+    workload: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'recommend: the request sent to POST /v1/recommendations (see RecommendationRequest).' }),
     query: TrendQuerySchema.optional().openapi({ description: 'price_trend: the history read.' }),
     modelName: z.string().optional().openapi({ example: 'Llama 3 70B' }),
     confidence: z.number().min(0).max(1).openapi({ description: "Share of the message's meaningful words the deterministic parser understood." }),
@@ -97,6 +101,10 @@ const AssistantDataSchema = z
         .object({ dropped: z.enum(['price', 'location', 'pricing', 'providers']), offers: z.array(OfferSchema) })
         .optional()
         .openapi({ description: 'When nothing matched: the constraint that, dropped, gives offers.' }),
+    }),
+    z.object({
+      kind: z.literal('recommendations'),
+      recommendations: RecommendationResultSchema.openapi({ description: 'What POST /v1/recommendations answers for the workload.' }),
     }),
     z.object({
       kind: z.literal('trend'),

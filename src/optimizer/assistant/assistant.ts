@@ -1,15 +1,22 @@
 // One assistant turn: parse the message (with Workers AI for what the parser could not read, when
 // configured), refine the conversation's last request, run the intent against the market, and reply.
 // Bindings come in as arguments, so the whole turn runs in tests with a fake AI.
+import { Problem } from '../../http/problem';
+import { recommend } from '../recommend';
+import { RecommendationRequestSchema } from '../request';
+import type { RecommendationResult } from '../response';
 import { aiParse, aiPhrase, type AiOptions, type AiOutcome, type AiRunner } from './ai';
 import type { Facts } from './interpretation';
 import { buildInterpretation, intentOf, mergeFacts, refine, type Interpretation, type PreviousRequest } from './interpret';
 import { answerOffers, type OfferAnswer } from './offers';
 import { parseMessage, type ParseResult } from './parse';
-import { helpReply, ignoredNote, offersReply, trendReply } from './reply';
+import { helpReply, ignoredNote, needMoreReply, offersReply, recommendationsReply, trendReply } from './reply';
 import { answerTrend, type TrendAnswer } from './trend';
 
-export type AssistantData = ({ kind: 'offers' } & OfferAnswer) | { kind: 'trend'; trend: TrendAnswer };
+export type AssistantData =
+  | ({ kind: 'offers' } & OfferAnswer)
+  | { kind: 'recommendations'; recommendations: RecommendationResult }
+  | { kind: 'trend'; trend: TrendAnswer };
 
 export interface AssistResult {
   interpretation: Interpretation;
@@ -67,7 +74,20 @@ export async function assist(input: AssistInput): Promise<AssistResult> {
     data = { kind: 'trend', trend };
     draft = trendReply(trend) + ignoredNote(parsed.unparsed);
   } else if (intent === 'recommend') {
-    draft = `I read this as: ${interpretation.summary}.`;
+    const request = RecommendationRequestSchema.safeParse(interpretation.workload);
+    if (!request.success) draft = needMoreReply(interpretation.summary, request.error.issues);
+    else {
+      try {
+        const recommendations = await recommend(input.db, request.data, input.now);
+        data = { kind: 'recommendations', recommendations };
+        draft = recommendationsReply(facts, recommendations);
+      } catch (err) {
+        // The engine's "no single instance can run this" is an answer to give, not a failure.
+        if (!(err instanceof Problem) || err.status !== 422) throw err;
+        draft = `I read this as: ${interpretation.summary}. ${err.detail ?? err.title}.`;
+      }
+    }
+    draft += ignoredNote(parsed.unparsed);
   } else {
     draft = helpReply(parsed.unparsed);
   }

@@ -3,6 +3,8 @@
 // plus a one-line restatement. Pure.
 import { GPU_MODELS, getGpuModel } from '../../catalog/gpus';
 import type { Pricing } from '../../catalog/offer';
+import type { z } from '@hono/zod-openapi';
+import { DEFAULT_WEIGHTS, type RecommendationRequestSchema } from '../request';
 import type { Facts, Intent, OfferFilters, TrendQuery } from './interpretation';
 import { PROVIDER_NAMES } from './lexicon';
 import { parseMessage, type ParseResult, type Signals } from './parse';
@@ -144,43 +146,28 @@ export function offerFilters(facts: Facts): OfferFilters {
   return dropUndefined(filters);
 }
 
-/**
- * The recommendation request a `recommend` interpretation sends, in the field names the
- * recommendations engine takes. A whole-instance price cap becomes a per-GPU one when the count is
- * known; spot or interruptible words allow interruptible offers, on-demand words forbid them.
- */
-export interface WorkloadDraft {
-  kind?: Facts['kind'];
-  modelParamsB?: number;
-  precision?: Facts['precision'];
-  finetuneMethod?: Facts['finetuneMethod'];
-  contextTokens?: number;
-  batchSize?: number;
-  tokensPerSecond?: number;
-  datasetTokens?: number;
-  epochs?: number;
-  gpuMemoryGb?: number;
-  gpuCount?: number;
-  minTflops?: number;
-  hours?: number;
-  gpuModels?: string[];
-  budgetUsd?: number;
-  maxPricePerGpuHour?: number;
-  interruptible?: boolean;
-  regions?: string[];
-  countries?: string[];
-  providers?: string[];
-  excludeProviders?: string[];
-  limit?: number;
-}
+/** The recommendation request a `recommend` interpretation sends, before the engine's schema parses it. */
+export type WorkloadDraft = z.input<typeof RecommendationRequestSchema>;
 
+/**
+ * The facts as a request to the recommendations engine. Its `gpuMemoryGb` is the whole instance's
+ * memory, so a per-GPU VRAM wish is multiplied by the count (and left out for a described job, whose
+ * memory the engine computes). GPUs with no job ("A100s for 3 hours") are raw needs of at least one
+ * GPU. A whole-instance price cap becomes a per-GPU one; spot or interruptible words allow
+ * interruptible offers, on-demand words forbid them; "cheapest" doubles the cost weight and
+ * "fastest" triples the time weight of the engine's defaults.
+ */
 export function workloadOf(facts: Facts): WorkloadDraft {
   const count = facts.minGpuCount ?? facts.maxGpuCount;
+  const described = facts.kind !== undefined;
+  const gpuMemoryGb = !described && facts.minVramGb !== undefined ? facts.minVramGb * (count ?? 1) : undefined;
+  const raw = gpuMemoryGb !== undefined || count !== undefined || facts.minTflops !== undefined;
   const perGpuCap =
     facts.maxPricePerGpuHour ??
     (facts.maxPricePerHour !== undefined ? Math.round((facts.maxPricePerHour / (count ?? 1)) * 1e6) / 1e6 : undefined);
   const pricing = facts.pricing;
-  const interruptible = !pricing ? undefined : pricing.some((p) => p !== 'on_demand') ? true : false;
+  const weights =
+    facts.sort === 'cheapest' ? { ...DEFAULT_WEIGHTS, cost: DEFAULT_WEIGHTS.cost * 2 } : facts.sort === 'fastest' ? { ...DEFAULT_WEIGHTS, time: DEFAULT_WEIGHTS.time * 3 } : undefined;
   return dropUndefined({
     kind: facts.kind,
     modelParamsB: facts.modelParamsB,
@@ -191,18 +178,19 @@ export function workloadOf(facts: Facts): WorkloadDraft {
     tokensPerSecond: facts.tokensPerSecond,
     datasetTokens: facts.datasetTokens,
     epochs: facts.epochs,
-    gpuMemoryGb: facts.minVramGb,
-    gpuCount: count,
+    gpuMemoryGb,
+    gpuCount: count ?? (!described && !raw ? 1 : undefined),
     minTflops: facts.minTflops,
     hours: facts.hours,
     gpuModels: facts.gpuModels,
     budgetUsd: facts.budgetUsd,
     maxPricePerGpuHour: perGpuCap,
-    interruptible,
+    interruptible: !pricing ? undefined : pricing.some((p) => p !== 'on_demand'),
     regions: facts.regions,
     countries: facts.countries,
     providers: facts.providers,
     excludeProviders: facts.excludeProviders,
+    weights,
     limit: facts.limit,
   });
 }
@@ -304,6 +292,14 @@ const KIND_LABEL: Record<NonNullable<Facts['kind']>, string> = {
 const SORT_LABEL: Record<NonNullable<Facts['sort']>, string> = { cheapest: 'cheapest first', fastest: 'fastest first', most_vram: 'most VRAM first' };
 const WINDOW_LABEL: Record<string, string> = { '24h': 'the last 24 hours', '7d': 'the last 7 days', '30d': 'the last 30 days' };
 
+/** "10B", "500M", "1.5T". */
+function tokensLabel(tokens: number): string {
+  for (const [scale, suffix] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'k']] as const) {
+    if (tokens >= scale) return `${Math.round((tokens / scale) * 10) / 10}${suffix}`;
+  }
+  return String(tokens);
+}
+
 function hoursLabel(hours: number): string {
   if (hours >= 48 && hours % 24 === 0) return `${hours / 24} days`;
   return `${hours} hour${hours === 1 ? '' : 's'}`;
@@ -328,7 +324,7 @@ export function describe(intent: Intent, facts: Facts): string {
       facts.precision,
       facts.contextTokens !== undefined && `${facts.contextTokens.toLocaleString('en-US')} tokens of context`,
       facts.tokensPerSecond !== undefined && `${facts.tokensPerSecond} tokens/s`,
-      facts.datasetTokens !== undefined && `${facts.datasetTokens.toExponential(1).replace('e+', 'e')} tokens`,
+      facts.datasetTokens !== undefined && `on ${tokensLabel(facts.datasetTokens)} tokens`,
       facts.epochs !== undefined && `${facts.epochs} epochs`,
       facts.hours !== undefined && `for ${hoursLabel(facts.hours)}`,
       facts.kind && gpus && `on ${countLabel(facts)}${gpus}`,

@@ -4,15 +4,13 @@
 import { z } from '@hono/zod-openapi';
 import { getGpuModel } from '../../catalog/gpus';
 import { PRICING_TYPES } from '../../catalog/offer';
+import { FINETUNE_METHODS, PRECISIONS, WORKLOAD_KINDS } from '../request';
 import { PROVIDER_NAMES } from './lexicon';
 
 export const INTENTS = ['search_offers', 'recommend', 'price_trend', 'help'] as const;
 export type Intent = (typeof INTENTS)[number];
 
 export const SORT_PREFERENCES = ['cheapest', 'fastest', 'most_vram'] as const;
-export const JOB_KINDS = ['llm_inference', 'llm_finetune', 'training', 'image_generation', 'batch'] as const;
-export const PRECISIONS = ['fp32', 'bf16', 'fp16', 'int8', 'int4'] as const;
-export const FINETUNE_METHODS = ['full', 'lora', 'qlora'] as const;
 export const TREND_WINDOWS = ['24h', '7d', '30d'] as const;
 export type TrendWindow = (typeof TREND_WINDOWS)[number];
 
@@ -45,7 +43,7 @@ export const FactsObject = z
     pricing: z.array(z.enum(PRICING_TYPES)).min(1).max(3).optional(),
     sort: z.enum(SORT_PREFERENCES).optional(),
     limit: z.number().int().min(1).max(20).optional(),
-    kind: z.enum(JOB_KINDS).optional(),
+    kind: z.enum(WORKLOAD_KINDS).optional(),
     modelName: z.string().min(1).max(60).optional(),
     modelParamsB: z.number().positive().max(10_000).optional(),
     precision: z.enum(PRECISIONS).optional(),

@@ -1,6 +1,7 @@
 // The assistant parser's vocabulary: places (continents to ISO country lists, country names, codes),
 // provider names, well-known models with their parameter counts, number words, and filler words.
 // Data only, so the parser's rules stay readable and the lists can grow without touching them.
+import type { WorkloadKind } from '../request';
 
 /** Europe in the broad sense (EU, EEA, UK, Switzerland, the Balkans, Ukraine): "EU" is read as this too. */
 export const EUROPE = [
@@ -86,7 +87,7 @@ export const PROVIDER_NAMES: ReadonlyArray<{ id: string; label: string; pattern:
   { id: 'sim', label: 'the simulated market', pattern: 'sim|simulated(?: provider| market)?|simulator' },
 ];
 
-export type JobKind = 'llm_inference' | 'llm_finetune' | 'training' | 'image_generation' | 'batch';
+export type JobKind = WorkloadKind;
 
 /**
  * Well-known models with a size people leave out ("Mixtral", "SDXL"). Parameter counts are the

@@ -396,7 +396,7 @@ export function parseMessage(message: string): ParseResult {
   scan.each(rx(String.raw`\b(?:no|not|non|without|avoid|never|don'?t want)[\s-]*(?:spot|interruptible|preemptible|preemptable)\b|\bon[\s-]?demand\b|\buninterruptible\b|\bguaranteed\b|\breliable\b`), () => {
     addTo('pricing', ['on_demand' as Pricing]);
   });
-  scan.each(rx(String.raw`\b(?:(spot)|interruptible|preemptible|preemptable)\b`), (m) => {
+  scan.each(rx(String.raw`\b(?:(spot)|interruptible|preemptible|preemptable)(?:\s+(?:is\s+)?(?:ok(?:ay)?|fine|allowed|acceptable))?\b`), (m) => {
     addTo('pricing', [(m[1] ? 'spot' : 'interruptible') as Pricing]);
   });
 

@@ -3,6 +3,7 @@
 import type { Facts } from './interpretation';
 import { describe } from './interpret';
 import { PROVIDER_NAMES } from './lexicon';
+import type { RecommendationResult } from '../response';
 import type { ApiOffer, OfferAnswer } from './offers';
 import type { TrendAnswer } from './trend';
 
@@ -88,6 +89,33 @@ export function trendReply(trend: TrendAnswer): string {
   });
   if (lines.length === 0) lines.push(`No ${pricing}price history over ${WINDOW[trend.window]} yet.`);
   return lines.join(' ');
+}
+
+const NEEDS: Record<string, string> = {
+  modelParamsB: 'how large the model is (say "a 7B model" or "Llama 3 70B")',
+  datasetTokens: 'how long it runs or how much data it reads (say "for 10 hours" or "on 1B tokens")',
+  kind: 'what to run, or how many GPUs (say "fine-tune a 7B model" or "4 GPUs")',
+};
+
+/** A recommendation request the engine would refuse: say what is missing or wrong, in the user's terms. */
+export function needMoreReply(summary: string, issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): string {
+  const fields = [...new Set(issues.map((i) => String(i.path[0] ?? '')))];
+  const asks = fields.flatMap((f) => (NEEDS[f] ? [NEEDS[f]] : []));
+  const others = issues.filter((i) => !NEEDS[String(i.path[0] ?? '')]).map((i) => `${String(i.path[0] ?? 'request')} ${i.message}`);
+  const parts = [asks.length ? `To recommend an offer I need to know ${asks.join(', and ')}.` : '', others.length ? `I cannot use this: ${others.join('; ')}.` : ''];
+  return `I read this as: ${summary}. ${parts.filter(Boolean).join(' ')}`;
+}
+
+export function recommendationsReply(facts: Facts, result: RecommendationResult): string {
+  const summary = describe('recommend', facts);
+  const [best, ...rest] = result.data;
+  if (!best) return `No offer fits ${summary}. ${result.diagnosis?.message ?? ''}`.trim();
+  const hours = Math.round((best.estimate.hours + best.estimate.expectedExtraHours) * 10) / 10;
+  const preemption = best.cost.expectedPreemptionUsd > 0 ? ` with ${price(best.cost.expectedPreemptionUsd)} of expected preemption cost` : '';
+  const gpus = best.estimate.gpusUsed !== best.offer.gpuCount ? ` using ${best.estimate.gpusUsed} of its GPUs` : '';
+  const why = best.explanation ? ` ${best.explanation.summary}` : '';
+  const more = rest.length ? ` ${rest.length} more below.` : '';
+  return `Best offer to ${summary}: ${offerLine(best.offer)}${gpus}; about ${hours} h, ${price(best.cost.totalUsd)} in total${preemption}.${why}${more}`;
 }
 
 /** Appended when a request was answered but part of it was not understood. */
