@@ -203,6 +203,9 @@ describe('POST /v1/assistant: price trends', () => {
     expect(trend!.series[0]!.summary).toMatchObject({ firstMedianUsd: 2, lastMedianUsd: 1.8, changePct: -10, lowUsd: 1.7, highUsd: 2.2 });
     expect(body.reply).toContain('A100-80GB spot median per GPU-hour over the last 7 days: down from $2.00 to $1.80 (−10.0%), low $1.70, high $2.20.');
     expect(body.reply).toContain('No spot price history for A100-PCIE-80GB over the last 7 days yet.');
+    await insertBucket('A100-40GB', 'spot', now - 3_600_000, 1.2);
+    const one = await answer({ message: 'A100 40GB spot price trend' });
+    expect(one.reply).toBe('A100-40GB spot median per GPU-hour: $1.20, the only reading over the last 7 days so far.');
   });
 
   it('reads the same history as GET /v1/gpus/{model}/history after real ingestions', async () => {

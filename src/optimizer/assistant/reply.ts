@@ -70,6 +70,7 @@ export function trendReply(trend: TrendAnswer): string {
   const lines = trend.series.flatMap((s) => {
     const out: string[] = [];
     if (!s.summary) out.push(`No ${pricing}price history for ${s.model} over ${WINDOW[trend.window]} yet.`);
+    else if (s.points.length === 1) out.push(`${s.model} ${pricing}median per GPU-hour: ${price(s.summary.lastMedianUsd)}, the only reading over ${WINDOW[trend.window]} so far.`);
     else {
       const { firstMedianUsd: a, lastMedianUsd: b, changePct, lowUsd, highUsd } = s.summary;
       const move = changePct === 0 ? 'flat at' : changePct > 0 ? 'up' : 'down';
