@@ -12,7 +12,6 @@ export type Intent = (typeof INTENTS)[number];
 
 export const SORT_PREFERENCES = ['cheapest', 'fastest', 'most_vram'] as const;
 export const TREND_WINDOWS = ['24h', '7d', '30d'] as const;
-export type TrendWindow = (typeof TREND_WINDOWS)[number];
 
 const PROVIDER_IDS = PROVIDER_NAMES.map((p) => p.id) as [string, ...string[]];
 

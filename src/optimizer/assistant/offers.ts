@@ -30,7 +30,7 @@ function sortOf(filters: OfferFilters): { sort: SortKey; order: 'asc' | 'desc' }
 }
 
 /** The /v1/offers query for these filters (one per region prefix: that endpoint takes one). */
-function queriesOf(filters: OfferFilters, limit: number): OfferQuery[] | [] {
+function queriesOf(filters: OfferFilters, limit: number): OfferQuery[] {
   const { sort, order } = sortOf(filters);
   let provider = filters.providers;
   if (filters.excludeProviders) {

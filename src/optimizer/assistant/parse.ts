@@ -13,7 +13,7 @@
 //   price by the rule above.
 import { GPU_MODELS, gpuKey, resolveGpuModel, statedMemoryGb, type GpuSpec } from '../../catalog/gpus';
 import type { Pricing } from '../../catalog/offer';
-import type { Facts, TrendWindow } from './interpretation';
+import type { Facts } from './interpretation';
 import {
   COUNT_PHRASES,
   DOMAIN_WORDS,
@@ -323,8 +323,8 @@ export function parseMessage(message: string): ParseResult {
   });
 
   // Durations: "for about 10 hours", "2 days", "a week", "overnight".
-  const HOURS_PER: Record<string, number> = { h: 1, m: 1 / 60, d: 24, w: 168, mo: 720 };
-  const unitHours = (unit: string) => (unit.startsWith('mo') ? 720 : unit.startsWith('mi') ? 1 / 60 : (HOURS_PER[unit[0]!] ?? 1));
+  const unitHours = (unit: string) =>
+    unit.startsWith('mo') ? 720 : unit.startsWith('mi') ? 1 / 60 : unit.startsWith('w') ? 168 : unit.startsWith('d') ? 24 : 1;
   scan.each(
     rx(
       String.raw`(?:\bfor\s+)?(?:(?:\b(?:about|around|roughly|approximately|approx\.?|maybe|some|at least|up to|at most)|~)\s*)?` +
@@ -599,4 +599,3 @@ export function parseMessage(message: string): ParseResult {
   return { facts, signals, unparsed, confidence: total === 0 ? 0 : Math.round((understood / total) * 100) / 100 };
 }
 
-export type { TrendWindow };
