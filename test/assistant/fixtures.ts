@@ -1,8 +1,10 @@
-// Offers, market summaries and price buckets written straight to D1, so assistant answers can be
-// checked against a market whose every price is known.
+// Offers, market summaries, price buckets and conversations written straight to D1, so assistant
+// answers can be checked against a market whose every price is known.
 import { env } from 'cloudflare:workers';
-import { offerId } from '../../src/catalog/ids';
 import { getGpuModel } from '../../src/catalog/gpus';
+import { offerId, randomId } from '../../src/catalog/ids';
+import { appendTurnStatements } from '../../src/optimizer/assistant/conversations';
+import { understand } from '../../src/optimizer/assistant/interpret';
 
 export interface OfferFixture {
   externalId: string;
@@ -68,4 +70,14 @@ export async function insertBucket(gpuModel: string, pricing: string, bucketStar
   )
     .bind(gpuModel, pricing, bucketStart, Math.round(min * 1e6), Math.round(median * 1e6), Math.round(max * 1e6), offers)
     .run();
+}
+
+/** A tenant's conversation with one turn, written as the API writes it; returns its id. */
+export async function insertConversation(tenantId: string, message = 'cheapest 8x H100 in Europe under $25/h'): Promise<string> {
+  const id = randomId('cnv_');
+  const { interpretation, request } = understand(message);
+  await env.DB.batch(
+    appendTurnStatements(env.DB, { tenantId, conversationId: id, create: true, createdBy: null, message, request, interpretation, reply: 'fixture', now: Date.now() }),
+  );
+  return id;
 }
