@@ -122,6 +122,13 @@ describe('the assistant parser', () => {
     }
   });
 
+  it('leaves impossible numbers unread instead of guessing', () => {
+    expect(parseMessage('make it 0 GPUs')).toMatchObject({ facts: {}, unparsed: ['0'] });
+    expect(parseMessage('2.5 GPUs')).toMatchObject({ facts: {}, unparsed: ['2 5'] });
+    expect(parseMessage('H100 x0')).toMatchObject({ facts: { gpuModels: ['H100-80GB', 'H100-PCIE-80GB', 'H100-NVL-94GB'] }, unparsed: ['x0'] });
+    expect(parseMessage('budget $0 for 0 hours')).toMatchObject({ facts: {}, unparsed: ['budget 0 for 0 hours'] });
+  });
+
   it('never reads a model size or a memory size as a GPU count', () => {
     expect(parseMessage('Mixtral 8x7B on 2 A100 80GB').facts).toMatchObject({ modelParamsB: 46.7, minGpuCount: 2, maxGpuCount: 2, gpuModels: ['A100-80GB', 'A100-PCIE-80GB'] });
     expect(parseMessage('Llama 3 70B').facts.minGpuCount).toBeUndefined();

@@ -425,12 +425,8 @@ export function parseMessage(message: string): ParseResult {
       const after = /^\s*(?:x|\*)\s*(\d{1,4})(?![a-z0-9])/.exec(scan.lower.slice(last.end, last.end + 8));
       if (before && scan.free(beforeStart, first.start)) {
         const countValue = numberOf(before[2] ?? before[4]!);
-        if (countValue !== undefined && countValue >= 1 && countValue <= 1024) {
-          setCount(countValue, before[1] ?? (before[3] ? 'at least' : undefined));
-          scan.take(beforeStart, first.start);
-        }
-      } else if (after && scan.free(last.end, last.end + after[0].length)) {
-        setCount(Number(after[1]), undefined);
+        if (countValue !== undefined && setCount(countValue, before[1] ?? (before[3] ? 'at least' : undefined))) scan.take(beforeStart, first.start);
+      } else if (after && scan.free(last.end, last.end + after[0].length) && setCount(Number(after[1]), undefined)) {
         scan.take(last.end, last.end + after[0].length);
       }
       i += n - 1;
@@ -438,22 +434,23 @@ export function parseMessage(message: string): ParseResult {
     }
   }
 
-  function setCount(n: number, qualifier: string | undefined) {
-    if (n < 1 || n > 1024 || !Number.isInteger(n)) return;
+  /** Records a GPU count; false (left unread) for one that cannot be a count of GPUs. */
+  function setCount(n: number, qualifier: string | undefined): boolean {
+    if (n < 1 || n > 1024 || !Number.isInteger(n)) return false;
     if (qualifier === undefined) {
       facts.minGpuCount = n;
       facts.maxGpuCount = n;
     } else if (/least|min|>|\+/.test(qualifier)) facts.minGpuCount = n;
     else facts.maxGpuCount = n;
+    return true;
   }
 
   // Counts without a GPU name: "4 GPUs", "at least 2 cards", "multi-GPU", "make it 4".
   scan.each(
-    rx(String.raw`(?:\b(at least|min(?:imum)?|up to|at most|max(?:imum)?|no more than)\s*|(>=?|<=?)\s*)?\b(\d{1,4}|${COUNT_WORDS})\s*(\+)?\s*(?:x\s*)?[\s-]*(?:gpus?|cards?|graphics cards?|accelerators?)\b`),
+    rx(String.raw`(?:\b(at least|min(?:imum)?|up to|at most|max(?:imum)?|no more than)\s*|(>=?|<=?)\s*)?(?<![\d.])\b(\d{1,4}|${COUNT_WORDS})\s*(\+)?\s*(?:x\s*)?[\s-]*(?:gpus?|cards?|graphics cards?|accelerators?)\b`),
     (m) => {
       const n = numberOf(m[3]!);
-      if (n === undefined) return false;
-      setCount(n, m[1] ?? m[2] ?? (m[4] ? 'at least' : undefined));
+      if (n === undefined || !setCount(n, m[1] ?? m[2] ?? (m[4] ? 'at least' : undefined))) return false;
     },
   );
   scan.each(rx(String.raw`\bmulti[\s-]?gpu\b`), () => {
@@ -461,15 +458,14 @@ export function parseMessage(message: string): ParseResult {
   });
   scan.each(rx(String.raw`\bmake it\s+(\d{1,4}|${WORD_NUMBERS})(?![a-z0-9$.])(?!\s*(?:h|hrs?|hours?|days?|weeks?|gb|\$|dollars?|usd|k)\b)`), (m) => {
     const n = numberOf(m[1]!);
-    if (n === undefined) return false;
-    setCount(n, undefined);
+    if (n === undefined || !setCount(n, undefined)) return false;
     signals.followUp = true;
   });
 
   // VRAM per GPU: "80GB", "at least 48 GB of VRAM" (not "64GB RAM" or "500GB disk").
   scan.each(
     rx(
-      String.raw`(?:\b(?:at least|min(?:imum)?|over|more than)\s*|>=?\s*)?\b(\d{1,4})\s*(?:gb|gib|g)\b(?:\s*\+)?(?!\s*(?:of\s+)?(?:system\s+)?(?:ram|disk|storage|ssd|nvme)\b)(?:\s*(?:of\s+)?(?:vram|gpu memory|memory|hbm\w*|gddr\w*))?(?:\s*(?:per|each)\s*(?:gpu|card)|\s*each)?|\bvram\s*(?:of|>=?|:)?\s*(\d{1,4})\s*(?:gb|gib)?\b`,
+      String.raw`(?:\b(?:at least|min(?:imum)?|over|more than)\s*|>=?\s*)?(?<![\d.])\b(\d{1,4})\s*(?:gb|gib|g)\b(?:\s*\+)?(?!\s*(?:of\s+)?(?:system\s+)?(?:ram|disk|storage|ssd|nvme)\b)(?:\s*(?:of\s+)?(?:vram|gpu memory|memory|hbm\w*|gddr\w*))?(?:\s*(?:per|each)\s*(?:gpu|card)|\s*each)?|\bvram\s*(?:of|>=?|:)?\s*(\d{1,4})\s*(?:gb|gib)?\b`,
     ),
     (m) => {
       const gb = Number(m[1] ?? m[2]);
