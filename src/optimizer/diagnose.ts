@@ -43,7 +43,8 @@ function relaxTo(list: Measured[], value: (m: Measured) => number, raise: boolea
 export function diagnose(ev: Evaluation, w: Workload, limit: number): Diagnosis {
   const mostRestrictive = ev.funnel.reduce<Evaluation['funnel'][number] | null>((best, f) => (f.excluded > (best?.excluded ?? 0) ? f : best), null);
   const relaxations: Relaxation[] = [];
-  for (const [stage, list] of ev.onlyFailing) {
+  for (const { constraint: stage } of ev.funnel) {
+    const list = ev.onlyFailing(stage);
     if (!list.length) continue;
     const add = (suggested: number | null, allowed: Measured[], message: string) => {
       const min = cheapest(allowed);

@@ -9,7 +9,7 @@ import { OFFER_COLUMNS, type OfferRow } from '../market/offers.query';
 import { hazardPerHour } from './cost';
 import { diagnose } from './diagnose';
 import { evaluate, type Measured } from './evaluate';
-import { criterionValue, DIRECTION, explain } from './explain';
+import { DIRECTION, explain } from './explain';
 import { reliability, type ProviderEvidence, type Reliability } from './reliability';
 import { CRITERIA, DEFAULT_WEIGHTS, MAX_GPU_COUNT, type RecommendationRequest } from './request';
 import type { RecommendationResult } from './response';
@@ -69,19 +69,17 @@ export async function recommend(
   const candidates = ev.candidates;
 
   // TOPSIS over every offer that fits. Columns in CRITERIA order.
-  const columns = CRITERIA.map((c) => Float64Array.from(candidates, (m) => criterionValue(m, c)));
   const { closeness, weighted } = topsis(
-    columns,
+    ev.columns,
     CRITERIA.map((c) => ({ weight: weights[c], direction: DIRECTION[c] })),
   );
+  const costs = ev.columns[CRITERIA.indexOf('cost')]!;
   const better = (a: number, b: number): boolean => {
     const ca = closeness[a]!;
     const cb = closeness[b]!;
     if (ca !== cb) return ca > cb;
-    const ta = candidates[a]!.cost.totalMicro;
-    const tb = candidates[b]!.cost.totalMicro;
-    if (ta !== tb) return ta < tb;
-    return o.ids[candidates[a]!.index]! < o.ids[candidates[b]!.index]!;
+    if (costs[a] !== costs[b]) return costs[a]! < costs[b]!;
+    return o.ids[candidates[a]!]! < o.ids[candidates[b]!]!;
   };
 
   // Winners: the best `limit` whose row in D1 still matches the snapshot, plus the next one (what the
@@ -93,9 +91,9 @@ export async function recommend(
     ordered = topK(candidates.length, limit + SPARE + dropped.size, better).filter((c) => !dropped.has(c));
     const unchecked = ordered.slice(0, limit + SPARE).filter((c) => !verified.has(c));
     if (!unchecked.length) break;
-    const rows = await fetchRows(db, unchecked.map((c) => o.ids[candidates[c]!.index]!));
+    const rows = await fetchRows(db, unchecked.map((c) => o.ids[candidates[c]!]!));
     for (const c of unchecked) {
-      const i = candidates[c]!.index;
+      const i = candidates[c]!;
       const row = rows.get(o.ids[i]!);
       if (row && stillMatches(row, o, i, now)) verified.set(c, row);
       else dropped.add(c);
@@ -108,11 +106,11 @@ export async function recommend(
   const m = CRITERIA.length;
   const rowOf = (c: number) => weighted.subarray(c * m, (c + 1) * m);
   const data = shown.map((c) => {
-    const measured = candidates[c]!;
+    const measured = ev.measure(candidates[c]!);
     const position = ordered.indexOf(c);
     const neighbour = ordered[position + 1] ?? ordered[position - 1];
     const explanation =
-      neighbour === undefined ? null : explain(measured, position + 1, rowOf(c), candidates[neighbour]!, ordered.indexOf(neighbour) + 1, rowOf(neighbour));
+      neighbour === undefined ? null : explain(measured, position + 1, rowOf(c), ev.measure(candidates[neighbour]!), ordered.indexOf(neighbour) + 1, rowOf(neighbour));
     return toRecommendation(measured, position + 1, closeness[c]!, verified.get(c)!, explanation, o, now, reliabilityOf);
   });
 

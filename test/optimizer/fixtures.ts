@@ -67,7 +67,7 @@ export async function seedOffers(offers: SeedOffer[], now = Date.now()): Promise
 export interface Reco {
   rank: number;
   score: number;
-  offer: { id: string; provider: string; gpuModel: string; gpuCount: number; pricing: string; pricePerHourUsd: number; availability: string };
+  offer: { id: string; provider: string; gpuModel: string; gpuCount: number; pricing: string; pricePerHourUsd: number; availability: string; observedAt: string };
   estimate: { gpusNeeded: number; gpusUsed: number; hours: number; expectedExtraHours: number; tokensPerSecond: number | null };
   cost: { totalUsd: number; computeUsd: number; expectedPreemptionUsd: number; interruptionProbability: number };
   criteria: Record<string, number>;

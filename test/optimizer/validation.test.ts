@@ -88,3 +88,18 @@ describe('POST /v1/recommendations: bad input', () => {
     expect(broken.headers.get('content-type')).toBe('application/problem+json');
   });
 });
+
+describe('POST /v1/recommendations in the OpenAPI document', () => {
+  it('documents the request and response schemas', async () => {
+    const { api } = await import('../helpers');
+    const doc = await json<{ paths: Record<string, Record<string, { requestBody: unknown; responses: Record<string, unknown> }>>; components: { schemas: Record<string, { properties?: Record<string, unknown> }> } }>(
+      await api('/openapi.json'),
+    );
+    const op = doc.paths['/v1/recommendations']!['post']!;
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['200', '400', '422', '429']));
+    expect(Object.keys(doc.components.schemas['RecommendationRequest']!.properties!)).toEqual(
+      expect.arrayContaining(['gpuMemoryGb', 'gpuCount', 'minTflops', 'hours', 'kind', 'modelParamsB', 'precision', 'weights', 'interruptible', 'limit']),
+    );
+    expect(doc.components.schemas['RecommendationResult']).toBeDefined();
+  });
+});
