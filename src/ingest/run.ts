@@ -112,10 +112,10 @@ function saveHealthStatement(db: D1Database, provider: string, h: HealthState, n
     );
 }
 
-export const HOUR_MS = 3_600_000;
+const HOUR_MS = 3_600_000;
 
 /** One pass's outcome for a provider, folded into its hour of `provider_health_hourly`. */
-export type HourlyOutcome = { kind: 'ok'; latencyMs: number; offers: number } | { kind: 'failed' } | { kind: 'skipped' };
+type HourlyOutcome = { kind: 'ok'; latencyMs: number; offers: number } | { kind: 'failed' } | { kind: 'skipped' };
 
 function healthHourStatement(db: D1Database, provider: string, at: number, outcome: HourlyOutcome): D1PreparedStatement {
   return db

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { NormalizedOffer } from '../../src/catalog/offer';
 import { refreshMarketSummary, storeOffers } from '../../src/ingest/store';
+import { percentile } from '../../src/market/analytics-math';
 import instanceTypes from '../../src/providers/fixtures/lambda/instance-types.json';
 import { api, ingestAt, json, routeFetch } from '../helpers';
 
@@ -170,6 +171,29 @@ describe('GET /v1/market/summary', () => {
     }
   });
 
+  it('computes at ingestion the same quartiles as percentile() over the listed offers, for every group', async () => {
+    await ingestAt(Date.now(), { SIM_OFFERS: '2000' });
+    const { results } = await env.DB.prepare(
+      `SELECT gpu_model, pricing, price_per_gpu_hour_micro AS p FROM offers
+       WHERE availability <> 'unavailable' AND gpu_model <> 'unknown' ORDER BY p`,
+    ).all<{ gpu_model: string; pricing: string; p: number }>();
+    const groups = new Map<string, number[]>();
+    for (const r of results) {
+      for (const key of [`${r.gpu_model}/${r.pricing}`, `${r.gpu_model}/all`]) groups.set(key, [...(groups.get(key) ?? []), r.p]);
+    }
+    const { data } = await json<{ data: SummaryRow[] }>(await api('/v1/market/summary'));
+    expect(data).toHaveLength(groups.size);
+    const sizes = new Set<number>();
+    for (const row of data) {
+      const prices = groups.get(`${row.gpuModel}/${row.pricing}`)!;
+      sizes.add(prices.length % 4);
+      const q = (x: number) => Math.round(percentile(prices, x)) / 1e6;
+      expect([row.p25PricePerGpuHourUsd, row.medianPricePerGpuHourUsd, row.p75PricePerGpuHourUsd]).toEqual([q(0.25), q(0.5), q(0.75)]);
+    }
+    // Every remainder of n / 4, so every interpolation case of the SQL was exercised.
+    expect(sizes).toEqual(new Set([0, 1, 2, 3]));
+  });
+
   it('rejects an unknown GPU, pricing type or parameter with a problem naming it', async () => {
     await expectBadRequest('/v1/market/summary?gpu=Quantum-Foo', 'query.gpu');
     await expectBadRequest('/v1/market/summary?pricing=reserved', 'query.pricing');
@@ -322,5 +346,17 @@ describe('value metrics on offers', () => {
     expect(odd).toMatchObject({ gpuModel: 'unknown', pricePerFp16TflopHourUsd: null, pricePerVramGbHourUsd: null });
     const one = await json<Record<string, unknown>>(await api(`/v1/offers/${big!.id as string}`));
     expect(one).toMatchObject({ pricePerFp16TflopHourUsd: 0.002527, pricePerVramGbHourUsd: 0.03125 });
+  });
+});
+
+describe('OpenAPI document', () => {
+  it('describes the analytics endpoints and the value metrics of an offer', async () => {
+    const doc = await json<{
+      paths: Record<string, Record<string, { parameters?: { name: string }[] }>>;
+      components: { schemas: Record<string, { properties: Record<string, unknown> }> };
+    }>(await api('/openapi.json'));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/market/summary', '/v1/market/providers', '/v1/gpus/{model}/forecast']));
+    expect(doc.paths['/v1/gpus/{model}/forecast']!.get!.parameters!.map((p) => p.name)).toEqual(expect.arrayContaining(['model', 'horizonHours', 'pricing']));
+    expect(Object.keys(doc.components.schemas.Offer!.properties)).toEqual(expect.arrayContaining(['pricePerFp16TflopHourUsd', 'pricePerVramGbHourUsd']));
   });
 });
