@@ -17,6 +17,8 @@ import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
 import { registerDeployments } from './deployments';
 import { registerAdmin } from './admin';
+import { registerOptimizer } from './optimizer';
+import { registerAssistant } from './optimizer/assistant';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -79,6 +81,8 @@ export function createApp() {
   registerAccount(app);
   registerDeployments(app);
   registerAdmin(app);
+  registerOptimizer(app);
+  registerAssistant(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 

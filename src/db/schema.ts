@@ -510,3 +510,39 @@ export const providerMarket = sqliteTable('provider_market', {
   medianObservedAt: integer('median_observed_at').notNull(),
   updatedAt: integer('updated_at').notNull(),
 });
+
+// ── Assistant (issue 7): conversations per tenant, each keeping its last 20 turns ─────────────────
+
+/** An assistant conversation of a tenant; `turn_count` numbers its turns (and finds the ones to prune). */
+export const assistantConversations = sqliteTable(
+  'assistant_conversations',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    /** `usr_…` or `key_…` of the caller who started it. */
+    createdBy: text('created_by'),
+    turnCount: integer('turn_count').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('assistant_conversations_by_tenant').on(t.tenantId, t.updatedAt)],
+);
+
+/** One message and its answer. `facts` is the request after refinement, which the next follow-up refines. */
+export const assistantTurns = sqliteTable(
+  'assistant_turns',
+  {
+    tenantId: text('tenant_id').notNull(),
+    conversationId: text('conversation_id').notNull(),
+    seq: integer('seq').notNull(),
+    message: text('message').notNull(),
+    intent: text('intent').notNull(),
+    /** JSON Facts (src/optimizer/assistant/interpretation.ts). */
+    facts: text('facts').notNull(),
+    /** JSON interpretation as answered. */
+    interpretation: text('interpretation').notNull(),
+    reply: text('reply').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.conversationId, t.seq] })],
+);

@@ -145,7 +145,7 @@ export const marketProviders: RouteHandler<typeof marketProvidersRoute, AppEnv> 
 };
 
 /** How far back the forecast reads, and its resampling and back-test settings (see the route's description). */
-const FORECAST = { lookbackMs: 14 * DAY_MS, stepMs: HOUR_MS, maxGapSteps: 3, minPoints: 24, maxTestPoints: 48 } as const;
+export const FORECAST = { lookbackMs: 14 * DAY_MS, stepMs: HOUR_MS, maxGapSteps: 3, minPoints: 24, maxTestPoints: 48 } as const;
 
 const NOTE =
   'An estimate, not a quote: a statistical extrapolation of recent market medians that cannot foresee supply changes or ' +

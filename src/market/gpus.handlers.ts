@@ -5,7 +5,8 @@ import { GPU_MODELS, resolveGpuModel, type GpuSpec } from '../catalog/gpus';
 import { notFound } from '../http/problem';
 import { iso } from '../http/time';
 import { microToUsd } from '../money';
-import { HISTORY_WINDOWS, type getGpuRoute, type gpuHistoryRoute, type listGpusRoute } from './gpus.routes';
+import type { getGpuRoute, gpuHistoryRoute, listGpusRoute } from './gpus.routes';
+import { readGpuHistory } from './history';
 
 interface SummaryRow {
   gpu_model: string;
@@ -76,46 +77,10 @@ export const getGpu: RouteHandler<typeof getGpuRoute, AppEnv> = async (c) => {
   return c.json(toApiGpu(spec, results), 200);
 };
 
-interface BucketRow {
-  bucket_start: number;
-  min_micro: number;
-  median_micro: number;
-  max_micro: number;
-  offer_count: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : Math.round((sorted[mid - 1]! + sorted[mid]!) / 2);
-}
-
 export const gpuHistory: RouteHandler<typeof gpuHistoryRoute, AppEnv> = async (c) => {
   const spec = resolveOr404(c.req.valid('param').model);
   const { window = '24h', pricing = 'all' } = c.req.valid('query');
-  const { spanMs, bucketMs } = HISTORY_WINDOWS[window];
-  const now = Date.now();
-  const from = Math.floor((now - spanMs) / bucketMs) * bucketMs;
-  const { results } = await c.var.readDb
-    .prepare(
-      `SELECT bucket_start, min_micro, median_micro, max_micro, offer_count FROM gpu_price_buckets
-       WHERE gpu_model = ?1 AND pricing = ?2 AND bucket_start >= ?3 ORDER BY bucket_start`,
-    )
-    .bind(spec.name, pricing, from)
-    .all<BucketRow>();
-  const points: Array<{ t: number; min: number; max: number; medians: number[]; offers: number }> = [];
-  for (const row of results) {
-    const t = Math.floor(row.bucket_start / bucketMs) * bucketMs;
-    let point = points[points.length - 1];
-    if (!point || point.t !== t) {
-      point = { t, min: row.min_micro, max: row.max_micro, medians: [], offers: 0 };
-      points.push(point);
-    }
-    point.min = Math.min(point.min, row.min_micro);
-    point.max = Math.max(point.max, row.max_micro);
-    point.medians.push(row.median_micro);
-    point.offers = row.offer_count;
-  }
+  const { bucketMs, points } = await readGpuHistory(c.var.readDb, spec.name, window, pricing, Date.now());
   return c.json(
     {
       model: spec.name,
@@ -124,9 +89,9 @@ export const gpuHistory: RouteHandler<typeof gpuHistoryRoute, AppEnv> = async (c
       bucketSeconds: bucketMs / 1000,
       data: points.map((p) => ({
         t: iso(p.t),
-        minPricePerGpuHourUsd: microToUsd(p.min),
-        medianPricePerGpuHourUsd: microToUsd(median(p.medians)),
-        maxPricePerGpuHourUsd: microToUsd(p.max),
+        minPricePerGpuHourUsd: microToUsd(p.minMicro),
+        medianPricePerGpuHourUsd: microToUsd(p.medianMicro),
+        maxPricePerGpuHourUsd: microToUsd(p.maxMicro),
         offers: p.offers,
       })),
     },

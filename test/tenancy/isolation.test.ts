@@ -13,6 +13,7 @@ import type { Role } from '../../src/tenancy/principal';
 import { api, json } from '../helpers';
 import { addApiKey, addMember, createTenant, type TestTenant } from './fixtures';
 import { insertDeployment } from '../deployments/fixtures';
+import { insertConversation } from '../assistant/fixtures';
 import { idem, send, type ProblemBody } from './calls';
 
 /** Id-taking routes that serve public market data, not tenant rows. Anything else must be listed below. */
@@ -37,6 +38,14 @@ const TENANT_ID_ROUTES: Record<string, TenantIdRoute> = {
     make: async (tenantId) => (await addApiKey(tenantId, 'viewer')).id,
     snapshot: (tenantId, id) => env.DB.prepare('SELECT * FROM api_keys WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
     bodies: { delete: undefined },
+  },
+  '/v1/assistant/conversations/{id}': {
+    make: (tenantId) => insertConversation(tenantId),
+    snapshot: async (tenantId, id) => ({
+      conversation: await env.DB.prepare('SELECT * FROM assistant_conversations WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
+      turns: (await env.DB.prepare('SELECT * FROM assistant_turns WHERE tenant_id = ?1 AND conversation_id = ?2').bind(tenantId, id).all()).results,
+    }),
+    bodies: { get: undefined, delete: undefined },
   },
   ...Object.fromEntries(
     (
@@ -65,6 +74,7 @@ const MISSING_IDS: Record<string, string> = {
   '/v1/deployments/{id}/events': 'dep_0000000000000000',
   '/v1/deployments/{id}/stop': 'dep_0000000000000000',
   '/v1/deployments/{id}/start': 'dep_0000000000000000',
+  '/v1/assistant/conversations/{id}': 'cnv_0000000000000000',
 };
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
@@ -158,12 +168,13 @@ describe('tenant isolation', () => {
         }
       }
     }
-    // 8 route-methods × 8 callers; owners and admins always reach the lookup.
-    expect(outcomes).toHaveLength(64);
+    // 10 route-methods × 8 callers; owners and admins always reach the lookup.
+    expect(outcomes).toHaveLength(80);
     expect(outcomes.filter((o) => /A's (owner|admin) /.test(o)).every((o) => o.endsWith(': 404'))).toBe(true);
     const bAuditAfter = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     expect(bAuditAfter).toEqual(bAuditBefore);
-  });
+    // Hundreds of calls (every id route × 8 callers, each with a fresh object): more than the default 5 s on a busy machine.
+  }, 30_000);
 
   it("never shows tenant B's rows in any of tenant A's lists, for any role", async () => {
     // Give B members, keys and audit rows of its own.

@@ -1,0 +1,10 @@
+// POST /v1/recommendations: the engine over the request's read session.
+import type { RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../app-env';
+import { recommend } from './recommend';
+import type { recommendRoute } from './recommendations.routes';
+
+export const recommendHandler: RouteHandler<typeof recommendRoute, AppEnv> = async (c) => {
+  const result = await recommend(c.var.readDb, c.req.valid('json'), Date.now());
+  return c.json(result, 200);
+};
