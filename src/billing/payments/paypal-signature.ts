@@ -94,8 +94,10 @@ async function loadCert(url: string, timeoutMs: number, now: number): Promise<Ca
     await res.body?.cancel();
     throw new CertUnavailable(`certificate fetch answered HTTP ${res.status}`);
   }
-  const pem = await res.text();
-  if (pem.length > MAX_CERT_BYTES) throw new CertUnavailable('certificate too large');
+  // PayPal serves the PEM as application/x-pem-file or similar: read bytes, decode ourselves.
+  const bytes = await res.arrayBuffer();
+  if (bytes.byteLength > MAX_CERT_BYTES) throw new CertUnavailable('certificate too large');
+  const pem = new TextDecoder().decode(bytes);
   let entry: CachedCert;
   try {
     const info = parseCertificate(firstPemCertificate(pem));

@@ -180,6 +180,8 @@ export interface PaypalSendOptions {
   signedBody?: string;
   signature?: string;
   omit?: string[];
+  /** Deliver through this instead of the test Worker (an app built with other settings). */
+  via?: (request: Request) => Promise<Response> | Response;
 }
 
 /** Delivers a body to /webhooks/paypal with transmission headers signed by the test key. */
@@ -198,6 +200,7 @@ export async function sendPaypal(body: unknown, o: PaypalSendOptions = {}): Prom
     'paypal-auth-algo': o.authAlgo ?? 'SHA256withRSA',
   };
   for (const name of o.omit ?? []) delete headers[name];
+  if (o.via) return o.via(new Request('http://gpubroker.test/webhooks/paypal', { method: 'POST', headers, body: text }));
   return api('/webhooks/paypal', { method: 'POST', headers, body: text });
 }
 
