@@ -91,6 +91,12 @@ describe('Stripe webhooks: crediting', () => {
     expect((await order(o.orderId))!.status).toBe('created');
     await expectOutcome(await sendStripe(stripeEvent('payment_intent.succeeded', succeededIntent(o, 'pi_async'))), 'processed', 'credited');
     expect((await books(t.tenantId)).balanceMicro).toBe(40_000_000);
+    // Or the session's own async_payment_succeeded announces it.
+    const later = await checkout(t, 1500);
+    await expectOutcome(await sendStripe(stripeEvent('checkout.session.completed', paidSession(later, 'pi_later', { payment_status: 'unpaid' }))), 'processed', 'awaiting payment');
+    await expectOutcome(await sendStripe(stripeEvent('checkout.session.async_payment_succeeded', paidSession(later, 'pi_later'))), 'processed', 'credited');
+    await expectOutcome(await sendStripe(stripeEvent('payment_intent.succeeded', succeededIntent(later, 'pi_later'))), 'processed', 'already credited');
+    expect((await books(t.tenantId)).balanceMicro).toBe(55_000_000);
   });
 
   it('credits once under concurrent duplicates and both event types at the same time', async () => {
