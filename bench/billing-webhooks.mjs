@@ -82,9 +82,15 @@ const worker = await unstable_startWorker({
   dev: { server: { hostname: '127.0.0.1', port: apiPort }, persist, inspector: false, logLevel: 'error', testScheduled: true, enableContainers: false },
 });
 await worker.ready;
-async function stopAll() {
+let stopped = false;
+async function stopServers() {
+  if (stopped) return;
+  stopped = true;
   sandbox.kill('SIGTERM');
   await worker.dispose().catch(() => {});
+}
+async function stopAll() {
+  await stopServers();
   rmSync(dir, { recursive: true, force: true });
 }
 process.on('SIGINT', () => stopAll().then(() => process.exit(130)));
@@ -155,75 +161,90 @@ async function deliver(event) {
       // A 5xx is what the provider would retry; count it and deliver again.
       if (res.status >= 500 && attempt < 4) {
         retried++;
+        firstFailures.push(`${res.status} ${answer?.type?.split('/').pop() ?? (answer === null ? '(not JSON)' : 'other')}`);
         continue;
       }
       return { status: res.status, ms: performance.now() - started, outcome: answer?.outcome, duplicate: answer?.duplicate };
     } catch (err) {
       if (attempt >= 4) return { status: 599, ms: performance.now() - started, outcome: err.message };
       retried++;
+      firstFailures.push(`connection: ${err.cause?.code ?? err.message}`);
     }
   }
 }
 let retried = 0;
+let firstFailures = [];
 
 const results = [];
-for (let run = 1; run <= RUNS; run++) {
-  const tenants = await pool(Array.from({ length: TENANTS }, (_, i) => () => signup(`${run}-${i}`)), 5);
-  // Distinct amounts from $5.00 to $500.99, so the sum checks cents.
-  const orders = await pool(
-    Array.from({ length: DISTINCT }, (_, i) => () => createOrder(tenants[i % TENANTS], 500 + Math.floor(Math.random() * 49_600))),
-    16,
-  );
-  const deliveries = orders.map((o) => ({ o, event: stripeEvent('checkout.session.completed', paidSession(o, `pi_${o.orderId.slice(4)}`)) }));
-  const dups = [];
-  for (let i = 0; i < DELIVERIES - DISTINCT; i++) {
-    const d = deliveries[Math.floor(Math.random() * deliveries.length)];
-    dups.push(i % 2 === 0 ? d.event : stripeEvent('payment_intent.succeeded', succeededIntent(d.o, `pi_${d.o.orderId.slice(4)}`), rid('evt_')));
+const runs = [];
+try {
+  for (let run = 1; run <= RUNS; run++) {
+    const tenants = await pool(Array.from({ length: TENANTS }, (_, i) => () => signup(`${run}-${i}`)), 5);
+    // Distinct amounts from $5.00 to $500.99, so the sum checks cents.
+    const orders = await pool(
+      Array.from({ length: DISTINCT }, (_, i) => () => createOrder(tenants[i % TENANTS], 500 + Math.floor(Math.random() * 49_600))),
+      16,
+    );
+    const deliveries = orders.map((o) => ({ o, event: stripeEvent('checkout.session.completed', paidSession(o, `pi_${o.orderId.slice(4)}`)) }));
+    const dups = [];
+    for (let i = 0; i < DELIVERIES - DISTINCT; i++) {
+      const d = deliveries[Math.floor(Math.random() * deliveries.length)];
+      dups.push(i % 2 === 0 ? d.event : stripeEvent('payment_intent.succeeded', succeededIntent(d.o, `pi_${d.o.orderId.slice(4)}`), rid('evt_')));
+    }
+    const all = shuffle([...deliveries.map((d) => d.event), ...dups]);
+    retried = 0;
+    firstFailures = [];
+    const cpuBefore = cpuTicksOf([process.pid, sandbox.pid]);
+    const started = performance.now();
+    const answers = await pool(all.map((event) => () => deliver(event)), CONCURRENCY);
+    const seconds = (performance.now() - started) / 1000;
+    const foreign = foreignCpuPct(cpuBefore, cpuTicksOf([process.pid, sandbox.pid]));
+    const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
+    const r = {
+      run,
+      deliveries: all.length,
+      distinctPayments: orders.length,
+      duplicates: dups.length,
+      concurrency: CONCURRENCY,
+      seconds: round(seconds, 2),
+      deliveriesPerSecond: round(all.length / seconds, 1),
+      latencyMs: { p50: round(percentile(latencies, 50), 1), p99: round(percentile(latencies, 99), 1), max: round(latencies[latencies.length - 1], 1) },
+      statuses: answers.reduce((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {}),
+      retried5xx: retried,
+      retriedBecause: [...new Set(firstFailures)],
+      credited: answers.filter((a) => a.outcome === 'credited' && !a.duplicate).length,
+      otherProcessesCpuPct: foreign,
+    };
+    results.push(r);
+    runs.push({ tenants, orders });
+    log(JSON.stringify(r));
+    await sleep(1000);
   }
-  const all = shuffle([...deliveries.map((d) => d.event), ...dups]);
-  retried = 0;
-  const cpuBefore = cpuTicksOf([process.pid, sandbox.pid]);
-  const started = performance.now();
-  const answers = await pool(all.map((event) => () => deliver(event)), CONCURRENCY);
-  const seconds = (performance.now() - started) / 1000;
-  const foreign = foreignCpuPct(cpuBefore, cpuTicksOf([process.pid, sandbox.pid]));
+} finally {
+  // The invariant is read from D1 itself once the server is gone (its open database would answer SQLITE_BUSY).
+  await stopServers();
+}
 
-  // The invariant, from D1 itself.
+for (const [i, { tenants, orders }] of runs.entries()) {
+  const r = results[i];
   const ids = tenants.map((t) => `'${t.tenantId}'`).join(',');
   const expected = new Map(tenants.map((t) => [t.tenantId, 0]));
   for (const o of orders) expected.set(o.tenantId, expected.get(o.tenantId) + o.cents * 10_000);
-  const balances = new Map(sql(`SELECT tenant_id, balance_micro FROM billing_accounts WHERE tenant_id IN (${ids})`).map((r) => [r.tenant_id, r.balance_micro]));
-  const credits = sql(`SELECT tenant_id, COUNT(*) AS n, SUM(credit_delta_micro) AS total FROM ledger_transactions WHERE tenant_id IN (${ids}) AND kind = 'credit_purchase' GROUP BY tenant_id`);
-  const entries = new Map(sql(`SELECT tenant_id, SUM(amount_micro) AS total FROM ledger_entries WHERE tenant_id IN (${ids}) AND account = 'credit' GROUP BY tenant_id`).map((r) => [r.tenant_id, r.total]));
+  const balances = new Map(sql(`SELECT tenant_id, balance_micro FROM billing_accounts WHERE tenant_id IN (${ids})`).map((row) => [row.tenant_id, row.balance_micro]));
+  const creditTransactions = sql(`SELECT COUNT(*) AS n FROM ledger_transactions WHERE tenant_id IN (${ids}) AND kind = 'credit_purchase'`)[0].n;
+  const entries = new Map(sql(`SELECT tenant_id, SUM(amount_micro) AS total FROM ledger_entries WHERE tenant_id IN (${ids}) AND account = 'credit' GROUP BY tenant_id`).map((row) => [row.tenant_id, row.total]));
   const paid = sql(`SELECT COUNT(*) AS n FROM payment_orders WHERE tenant_id IN (${ids}) AND status = 'paid'`)[0].n;
-  const wrongBalances = tenants.filter((t) => balances.get(t.tenantId) !== expected.get(t.tenantId) || entries.get(t.tenantId) !== expected.get(t.tenantId)).length;
-  const creditTransactions = credits.reduce((s, r) => s + r.n, 0);
   const sumExpected = [...expected.values()].reduce((a, b) => a + b, 0);
   const sumBalances = [...balances.values()].reduce((a, b) => a + b, 0);
-  const latencies = answers.map((a) => a.ms).sort((a, b) => a - b);
-  const r = {
-    run,
-    deliveries: all.length,
-    distinctPayments: orders.length,
-    duplicates: dups.length,
-    concurrency: CONCURRENCY,
-    seconds: round(seconds, 2),
-    deliveriesPerSecond: round(all.length / seconds, 1),
-    latencyMs: { p50: round(percentile(latencies, 50), 1), p99: round(percentile(latencies, 99), 1), max: round(latencies[latencies.length - 1], 1) },
-    statuses: answers.reduce((m, a) => ({ ...m, [a.status]: (m[a.status] ?? 0) + 1 }), {}),
-    retried5xx: retried,
-    credited: answers.filter((a) => a.outcome === 'credited' && !a.duplicate).length,
+  Object.assign(r, {
     creditTransactions,
     paidOrders: paid,
     expectedTotalUsd: sumExpected / 1e6,
     balanceTotalUsd: sumBalances / 1e6,
-    tenantsWithWrongBalance: wrongBalances,
-    otherProcessesCpuPct: foreign,
-  };
+    tenantsWithWrongBalance: tenants.filter((t) => balances.get(t.tenantId) !== expected.get(t.tenantId) || entries.get(t.tenantId) !== expected.get(t.tenantId)).length,
+  });
   r.invariantHolds = r.tenantsWithWrongBalance === 0 && sumExpected === sumBalances && creditTransactions === orders.length && paid === orders.length && r.credited === orders.length;
-  results.push(r);
-  log(JSON.stringify(r));
-  await sleep(1000);
+  log(`run ${r.run}: ${JSON.stringify({ creditTransactions, paid, expected: r.expectedTotalUsd, balances: r.balanceTotalUsd, invariantHolds: r.invariantHolds })}`);
 }
 
 clearTimeout(timeout);
@@ -234,7 +255,7 @@ console.log('| Run | Deliveries (distinct + duplicates) | Time | Deliveries/s | 
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
   console.log(
-    `| ${r.run} | ${r.deliveries} (${r.distinctPayments} + ${r.duplicates}) | ${r.seconds} s | ${r.deliveriesPerSecond} | ${r.latencyMs.p50} ms | ${r.latencyMs.p99} ms | ${r.latencyMs.max} ms | ${Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ')} | ${r.retried5xx} | ${r.credited} (${r.creditTransactions}) | ${r.invariantHolds ? 'yes' : 'NO'}: $${r.balanceTotalUsd.toFixed(2)} of $${r.expectedTotalUsd.toFixed(2)} | ${r.otherProcessesCpuPct}% |`,
+    `| ${r.run} | ${r.deliveries} (${r.distinctPayments} + ${r.duplicates}) | ${r.seconds} s | ${r.deliveriesPerSecond} | ${r.latencyMs.p50} ms | ${r.latencyMs.p99} ms | ${r.latencyMs.max} ms | ${Object.entries(r.statuses).map(([s, n]) => `${n}× ${s}`).join(', ')} | ${r.retried5xx}${r.retriedBecause.length ? ` (${r.retriedBecause.join(', ')})` : ''} | ${r.credited} (${r.creditTransactions}) | ${r.invariantHolds ? 'yes' : 'NO'}: $${r.balanceTotalUsd.toFixed(2)} of $${r.expectedTotalUsd.toFixed(2)} | ${r.otherProcessesCpuPct}% |`,
   );
 }
 console.log(`\nMedian: ${med((r) => r.deliveriesPerSecond)} deliveries/s, p50 ${med((r) => r.latencyMs.p50)} ms, p99 ${med((r) => r.latencyMs.p99)} ms.`);
