@@ -108,6 +108,11 @@ export function decide(order: OrderRow, intent: Intent, posted: ReadonlySet<stri
   const settled = SETTLED.has(order.status);
   const counter: LedgerAccount = order.provider === 'stripe' ? 'payments:stripe' : 'payments:paypal';
   const keep = { status: order.status, refunded_micro: order.refunded_micro, disputed_micro: order.disputed_micro, provider_payment_id: order.provider_payment_id, paid_at: order.paid_at };
+  // A refund or dispute must be about this order's payment, whatever order id it also carries.
+  const otherPayment = (): Decision | null =>
+    intent.ref.providerPaymentId !== null && order.provider_payment_id !== null && intent.ref.providerPaymentId !== order.provider_payment_id
+      ? { type: 'mismatch', reason: `payment ${intent.ref.providerPaymentId} is not the one of order ${order.id}` }
+      : null;
   // A refund or dispute before we recorded the payment (events arrive in any order): try again later.
   const notYetPaid = (): Decision =>
     order.status === 'failed' ? { type: 'mismatch', reason: `order ${order.id} failed at checkout; nothing was paid` } : { type: 'retry', reason: `the payment of order ${order.id} is not recorded yet` };
@@ -144,6 +149,8 @@ export function decide(order: OrderRow, intent: Intent, posted: ReadonlySet<stri
 
     case 'refund_total': {
       if (!settled) return notYetPaid();
+      const other = otherPayment();
+      if (other) return other;
       const charge = amountOf(intent.chargeCents, intent.currency);
       if ('reason' in charge) return { type: 'mismatch', reason: charge.reason };
       if (charge.micro !== order.amount_micro) return { type: 'mismatch', reason: `the refunded charge is ${usd(charge.micro)}, but order ${order.id} is for ${usd(order.amount_micro)}` };
@@ -165,6 +172,8 @@ export function decide(order: OrderRow, intent: Intent, posted: ReadonlySet<stri
     case 'dispute': {
       if (!PROVIDER_ID.test(intent.kind === 'refund' ? intent.refundId : intent.disputeId)) return { type: 'mismatch', reason: 'malformed refund or dispute id' };
       if (!settled) return notYetPaid();
+      const other = otherPayment();
+      if (other) return other;
       const amount = amountOf(intent.amountCents, intent.currency);
       if ('reason' in amount) return { type: 'mismatch', reason: amount.reason };
       if (amount.micro === 0) return { type: 'mismatch', reason: 'a zero amount' };

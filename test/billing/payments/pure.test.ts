@@ -193,6 +193,9 @@ describe('decide', () => {
     expect(decide(partly, total(5000), none, 1)).toMatchObject({ type: 'move', change: { status: 'refunded' }, posting: { creditMicro: -40_000_000 } });
     expect(decide(partly, total(5001), none, 1)).toMatchObject({ type: 'mismatch' });
     expect(decide(order(), total(1000), none, 1)).toMatchObject({ type: 'retry' });
+    // A refund naming this order but another payment is not this order's.
+    const foreign: Intent = { kind: 'refund_total', ref: { ...ref, providerOrderId: null, providerPaymentId: 'pi_other' }, chargeCents: 5000, refundedCents: 1000, currency: 'usd' };
+    expect(decide(paid, foreign, none, 1)).toMatchObject({ type: 'mismatch', reason: expect.stringContaining('pi_other') });
   });
 
   it('records a dispute once, may take the balance negative, and reinstates it when won', () => {
