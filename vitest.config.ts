@@ -36,6 +36,15 @@ export default defineConfig({
           API_PUBLIC_URL: 'http://gpubroker.test',
           // Staff whose email makes them platform admins (test/admin).
           PLATFORM_ADMIN_EMAILS: 'staff@gpubroker.test, ops@gpubroker.test',
+          // Payments: test credentials; provider calls go to a fake fetch (test/billing/payments/fakes.ts). Two
+          // webhook secrets, as during a rotation.
+          STRIPE_SECRET_KEY: 'sk_test_vitest',
+          STRIPE_WEBHOOK_SECRET: 'whsec_test_current,whsec_test_previous',
+          STRIPE_API_URL: 'https://stripe.test',
+          PAYPAL_CLIENT_ID: 'paypal-test-client',
+          PAYPAL_CLIENT_SECRET: 'paypal-test-secret',
+          PAYPAL_WEBHOOK_ID: 'WH0TESTWEBHOOK',
+          PAYPAL_API_URL: 'https://paypal.test',
         },
       },
     })),

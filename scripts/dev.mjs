@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole product on one machine, offline. Applies D1 migrations locally, builds and
-// starts the pod agent (workers/agent) as a Node process, starts `wrangler dev` (local D1, Durable
+// starts the pod agent (workers/agent) as a Node process, runs the local payments sandbox when no
+// Stripe/PayPal keys are set (scripts/payments-sandbox.mjs), starts `wrangler dev` (local D1, Durable
 // Objects, queues, cron), and drives the cron trigger itself, because wrangler dev only runs
 // scheduled handlers when asked: once as soon as the API answers, then every minute.
 import { spawn, spawnSync } from 'node:child_process';
@@ -46,6 +47,16 @@ const SETTINGS = [
   'DEPLOY_ENV_KEY',
   'LIVE_MAX_CHANGES',
   'PLATFORM_ADMIN_EMAILS',
+  'STRIPE_SECRET_KEY',
+  'STRIPE_WEBHOOK_SECRET',
+  'STRIPE_API_URL',
+  'PAYPAL_CLIENT_ID',
+  'PAYPAL_CLIENT_SECRET',
+  'PAYPAL_WEBHOOK_ID',
+  'PAYPAL_API_URL',
+  'PAYPAL_VERIFY',
+  'WEB_APP_URL',
+  'PAYMENTS_TIMEOUT_MS',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 
@@ -100,6 +111,26 @@ const vars = {
   ...parseEnvFile(join(root, '.dev.vars')),
 };
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];
+
+// Payments: with no real Stripe or PayPal keys, a local sandbox (scripts/payments-sandbox.mjs) plays both
+// providers, so a test-mode checkout and its signed webhooks work offline. Its secrets stay under .wrangler/.
+const sandboxPort = Number(process.env.PAYMENTS_SANDBOX_PORT ?? 8789);
+const sandboxSetting = (process.env.PAYMENTS_SANDBOX ?? 'auto').toLowerCase();
+const runSandbox = sandboxSetting === 'auto' ? !vars.STRIPE_SECRET_KEY && !vars.PAYPAL_CLIENT_ID : /^(1|true|yes|on)$/.test(sandboxSetting);
+if (runSandbox) {
+  const sandbox = `http://127.0.0.1:${sandboxPort}`;
+  const local = {
+    STRIPE_SECRET_KEY: 'sk_test_local_sandbox',
+    STRIPE_WEBHOOK_SECRET: localSecret('stripe-webhook-secret', () => `whsec_${randomBytes(24).toString('hex')}`),
+    STRIPE_API_URL: `${sandbox}/stripe`,
+    PAYPAL_CLIENT_ID: 'local-sandbox',
+    PAYPAL_CLIENT_SECRET: localSecret('paypal-client-secret', () => randomBytes(24).toString('hex')),
+    PAYPAL_WEBHOOK_ID: 'WHLOCALSANDBOX',
+    PAYPAL_API_URL: `${sandbox}/paypal`,
+    PAYPAL_VERIFY: 'api',
+  };
+  for (const [name, value] of Object.entries(local)) vars[name] ??= value;
+}
 const envFile = join(localDir, 'start.env');
 mkdirSync(dirname(envFile), { recursive: true });
 // dotenv: single quotes keep a value literal (JSON keys included); double quotes only when it has one.
@@ -133,6 +164,25 @@ const agent = spawn(process.execPath, [join(root, 'dist', 'agent', 'agent.mjs')]
   stdio: 'inherit',
 });
 
+let payments = null;
+if (runSandbox) {
+  log(`starting the local payments sandbox on http://127.0.0.1:${sandboxPort} (test mode: no real money)`);
+  payments = spawn(process.execPath, [join(root, 'scripts', 'payments-sandbox.mjs')], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(sandboxPort),
+      HOST: '127.0.0.1',
+      API_PUBLIC_URL: vars.API_PUBLIC_URL,
+      ...Object.fromEntries(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'PAYPAL_CLIENT_ID', 'PAYPAL_CLIENT_SECRET', 'PAYPAL_WEBHOOK_ID'].map((k) => [k, vars[k]])),
+    },
+    stdio: 'inherit',
+  });
+  payments.on('exit', (code) => {
+    if (!stopping) console.error(`[start] the payments sandbox exited with ${code}; checkout will answer 502`);
+  });
+}
+
 log(`starting wrangler dev on http://${host}:${port}`);
 const dev = spawn(
   wrangler,
@@ -146,6 +196,7 @@ function stop(code) {
   stopping = true;
   dev.kill('SIGTERM');
   agent.kill('SIGTERM');
+  payments?.kill('SIGTERM');
   setTimeout(() => process.exit(code), 500).unref();
 }
 process.on('SIGINT', () => stop(0));
@@ -190,4 +241,5 @@ await waitForHealth();
 log('API is up; running the first ingestion');
 await runCron();
 log(`ready: web app ${base}/  ·  API ${base}/v1/offers  ·  docs ${base}/docs  ·  live ${base.replace('http', 'ws')}/v1/live  ·  agent http://127.0.0.1:${agentPort}  ·  ingestion every ${cronEveryMs / 1000} s`);
+if (runSandbox) log(`payments: test-mode sandbox at http://127.0.0.1:${sandboxPort} (POST /v1/billing/checkout, then open its checkoutUrl)`);
 setInterval(runCron, cronEveryMs);

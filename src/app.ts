@@ -19,6 +19,7 @@ import { registerDeployments } from './deployments';
 import { registerAdmin } from './admin';
 import { registerOptimizer } from './optimizer';
 import { registerAssistant } from './optimizer/assistant';
+import { registerPayments } from './billing/payments';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -83,6 +84,7 @@ export function createApp() {
   registerAdmin(app);
   registerOptimizer(app);
   registerAssistant(app);
+  registerPayments(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 

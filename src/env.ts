@@ -78,6 +78,12 @@ const ConfigSchema = z.object({
   PLATFORM_ADMIN_EMAILS: z.string().optional().default(''),
   ASSISTANT_AI_MODEL: z.string().regex(/^@[\w.-]+\/[\w.-]+\/[\w.-]+$/, 'a Workers AI model name such as @cf/meta/llama-3.1-8b-instruct').optional().default('@cf/meta/llama-3.1-8b-instruct'),
   ASSISTANT_AI_TIMEOUT_MS: int(4000, 100, 60_000),
+  // Payments (src/billing/payments): provider base URLs, where checkout returns to, how PayPal signatures are checked.
+  STRIPE_API_URL: z.string().url().optional().default('https://api.stripe.com'),
+  PAYPAL_API_URL: z.string().url().optional().default('https://api-m.paypal.com'),
+  WEB_APP_URL: z.string().url().optional(),
+  PAYPAL_VERIFY: z.enum(['cert', 'api']).optional().default('cert'),
+  PAYMENTS_TIMEOUT_MS: int(10_000, 100, 60_000),
 });
 
 export type Config = z.output<typeof ConfigSchema> & {
@@ -120,6 +126,18 @@ export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning
   { name: 'ASSISTANT_AI_TIMEOUT_MS', default: '4000', meaning: 'Longest wait for one Workers AI call of the assistant; past it the deterministic answer is used.' },
   { name: '<PROVIDER>_API_KEY', default: '(unset)', meaning: 'API key of a provider (`RUNPOD`, `VASTAI`, `LAMBDA`, `DATACRUNCH`, `TENSORDOCK`, `SHADEFORM`). A provider that needs a key is skipped without one. Set with `wrangler secret put` in production.' },
   { name: '<PROVIDER>_API_URL', default: "the provider's public API", meaning: 'Base URL of a provider\'s API, e.g. a local mock server.' },
+  { name: 'STRIPE_SECRET_KEY', default: '(unset; the local sandbox\'s under `npm start`)', meaning: 'Secret: Stripe API key (`sk_live_…`/`sk_test_…`) that creates Checkout Sessions. Without it Stripe checkout answers 503.' },
+  { name: 'STRIPE_WEBHOOK_SECRET', default: '(unset; generated under `npm start`)', meaning: 'Secret: the endpoint signing secret(s) (`whsec_…`) for `POST /webhooks/stripe`; a comma list accepts several while a secret rotates.' },
+  { name: 'STRIPE_API_URL', default: 'https://api.stripe.com', meaning: 'Base URL of the Stripe API (the local sandbox under `npm start`, a fake in tests).' },
+  { name: 'PAYPAL_CLIENT_ID', default: '(unset; the local sandbox\'s under `npm start`)', meaning: 'PayPal REST app client id (OAuth2 client credentials). Without it PayPal checkout answers 503.' },
+  { name: 'PAYPAL_CLIENT_SECRET', default: '(unset)', meaning: 'Secret: PayPal REST app client secret.' },
+  { name: 'PAYPAL_WEBHOOK_ID', default: '(unset)', meaning: 'The id PayPal gave our webhook (`WH-…`); part of every signed transmission. Without it `POST /webhooks/paypal` answers 500.' },
+  { name: 'PAYPAL_API_URL', default: 'https://api-m.paypal.com', meaning: 'Base URL of the PayPal REST API (`https://api-m.sandbox.paypal.com` for PayPal\'s sandbox; the local sandbox under `npm start`).' },
+  { name: 'PAYPAL_VERIFY', default: '`cert` (`api` under `npm start`)', meaning: '`cert`: verify PayPal webhooks locally with the certificate from PAYPAL-CERT-URL (PayPal hosts only), asking PayPal\'s verify-webhook-signature API only when the certificate cannot be had; `api`: always ask that API (the local sandbox answers it under `npm start`).' },
+  { name: 'WEB_APP_URL', default: 'API_PUBLIC_URL', meaning: 'Where a checkout returns the payer: `<WEB_APP_URL>/checkout/return?order=…&result=success|cancelled`.' },
+  { name: 'PAYMENTS_TIMEOUT_MS', default: '10000', meaning: 'Timeout of one call to Stripe or PayPal (checkout, capture, token, certificate).' },
+  { name: 'PAYMENTS_SANDBOX', default: '`auto`', meaning: '`npm start` only: `auto` runs the local payments sandbox (`scripts/payments-sandbox.mjs`) when neither STRIPE_SECRET_KEY nor PAYPAL_CLIENT_ID is set; `true`/`false` force it on or off.' },
+  { name: 'PAYMENTS_SANDBOX_PORT', default: '8789', meaning: '`npm start` only: port of the local payments sandbox.' },
 ];
 
 let cached: { env: object; config: Config } | undefined;

@@ -5,6 +5,7 @@ import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
 import { handleDeployJobs } from './deployments/consumer';
 import { reconcileDeployments } from './deployments/reconcile';
+import { retryWebhookEvents } from './billing/payments';
 
 export { RateLimiter } from './limits/rate-limiter';
 export { PriceRoom } from './live/price-room';
@@ -18,6 +19,14 @@ export default {
     await handleDeployJobs(batch, env);
   },
   async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(
+      retryWebhookEvents(env).then(
+        (r) => {
+          if (r.tried > 0) console.log(`payment webhooks retried: ${JSON.stringify(r)}`);
+        },
+        (err) => console.error(`payment webhook retry failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      ),
+    );
     ctx.waitUntil(
       reconcileDeployments(env).then(
         (r) => {

@@ -546,3 +546,80 @@ export const assistantTurns = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.conversationId, t.seq] })],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Payments (src/billing/payments/). A payment order is one checkout we started with a provider;
+// webhook events are every signed delivery a provider made, stored raw before they are processed
+// and processed once per (provider, event id). Crediting goes through the ledger (reference
+// `payment:<orderId>`), so two event types announcing the same payment credit it once.
+
+export const paymentOrders = sqliteTable(
+  'payment_orders',
+  {
+    /** `pay_…`: also sent to the provider (Stripe metadata/client_reference_id, PayPal custom_id). */
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    provider: text('provider', { enum: ['stripe', 'paypal'] }).notNull(),
+    /** Stripe Checkout Session id (`cs_…`) or PayPal order id; null only on a `failed` order. */
+    providerOrderId: text('provider_order_id'),
+    /** Stripe PaymentIntent id (`pi_…`) or PayPal capture id, once known; refunds and disputes find the order by it. */
+    providerPaymentId: text('provider_payment_id'),
+    amountMicro: integer('amount_micro').notNull(),
+    currency: text('currency').notNull().default('USD'),
+    /** created | approved | paid | partially_refunded | refunded | disputed | failed */
+    status: text('status').notNull(),
+    refundedMicro: integer('refunded_micro').notNull().default(0),
+    disputedMicro: integer('disputed_micro').notNull().default(0),
+    /** Bumped by every change: each money move is a compare-and-set on it, in the batch that posts it. */
+    version: integer('version').notNull().default(0),
+    checkoutUrl: text('checkout_url'),
+    /** Why a `failed` order failed (the provider's status and error code; never a secret). */
+    lastError: text('last_error'),
+    /** `usr_…` or `key_…` of the caller who started the checkout. */
+    createdBy: text('created_by'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    paidAt: integer('paid_at'),
+  },
+  (t) => [
+    index('payment_orders_by_tenant').on(t.tenantId, t.createdAt, t.id),
+    uniqueIndex('payment_orders_provider_order').on(t.provider, t.providerOrderId),
+    uniqueIndex('payment_orders_provider_payment').on(t.provider, t.providerPaymentId),
+  ],
+);
+
+export const paymentWebhookEvents = sqliteTable(
+  'payment_webhook_events',
+  {
+    /** `whk_…` */
+    id: text('id').primaryKey(),
+    provider: text('provider', { enum: ['stripe', 'paypal'] }).notNull(),
+    /** The provider's event id (`evt_…`, `WH-…`): a second delivery of it is a duplicate. */
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(),
+    /** The body exactly as received (after its signature verified), for retries and audits. */
+    body: text('body').notNull(),
+    /** JSON object of the delivery headers worth keeping (signature, transmission ids, user agent); never a secret. */
+    headers: text('headers').notNull(),
+    /** How the signature was verified: `hmac` (Stripe), `cert` (PayPal certificate) or `api` (PayPal's verify API). */
+    signatureMethod: text('signature_method', { enum: ['hmac', 'cert', 'api'] }).notNull(),
+    /** received | processed | ignored | failed | rejected-mismatch */
+    status: text('status').notNull(),
+    /** What processing did, in a few words: `credited`, `already credited`, `awaiting payment`, `amount mismatch` … */
+    outcome: text('outcome'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    /** When the retry pass may try a `failed` event again; null: not scheduled. */
+    nextAttemptAt: integer('next_attempt_at'),
+    /** Known once the event was matched to one of our orders. */
+    tenantId: text('tenant_id'),
+    orderId: text('order_id'),
+    receivedAt: integer('received_at').notNull(),
+    processedAt: integer('processed_at'),
+  },
+  (t) => [
+    uniqueIndex('payment_webhook_events_provider_event').on(t.provider, t.eventId),
+    index('payment_webhook_events_retry').on(t.status, t.nextAttemptAt),
+    index('payment_webhook_events_by_tenant').on(t.tenantId, t.receivedAt),
+  ],
+);

@@ -15,9 +15,14 @@ import { addApiKey, addMember, createTenant, type TestTenant } from './fixtures'
 import { insertDeployment } from '../deployments/fixtures';
 import { insertConversation } from '../assistant/fixtures';
 import { idem, send, type ProblemBody } from './calls';
+import { randomId } from '../../src/catalog/ids';
 
 /** Id-taking routes that serve public market data, not tenant rows. Anything else must be listed below. */
 const PUBLIC_ID_PATHS = ['/v1/offers/{id}', '/v1/gpus/{model}', '/v1/gpus/{model}/history', '/v1/gpus/{model}/forecast'];
+
+/** Id-taking routes for platform admins only (not tenant rows): every tenant caller, owners included, gets 403. */
+const PLATFORM_ADMIN_ID_PATHS = ['/v1/admin/webhooks/{id}/retry'];
+const notTenantPath = (p: string) => PUBLIC_ID_PATHS.includes(p) || PLATFORM_ADMIN_ID_PATHS.includes(p);
 
 interface TenantIdRoute {
   /** Makes a fresh object of this kind in the tenant and returns its id. */
@@ -47,6 +52,19 @@ const TENANT_ID_ROUTES: Record<string, TenantIdRoute> = {
     }),
     bodies: { get: undefined, delete: undefined },
   },
+  '/v1/billing/payments/{id}': {
+    make: async (tenantId) => {
+      const id = randomId('pay_');
+      await env.DB.prepare(
+        `INSERT INTO payment_orders (id, tenant_id, provider, provider_order_id, amount_micro, status, created_at, updated_at) VALUES (?1, ?2, 'stripe', ?3, 50000000, 'created', ?4, ?4)`,
+      )
+        .bind(id, tenantId, `cs_test_${id}`, Date.now())
+        .run();
+      return id;
+    },
+    snapshot: (tenantId, id) => env.DB.prepare('SELECT * FROM payment_orders WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
+    bodies: { get: undefined },
+  },
   ...Object.fromEntries(
     (
       [
@@ -75,6 +93,7 @@ const MISSING_IDS: Record<string, string> = {
   '/v1/deployments/{id}/stop': 'dep_0000000000000000',
   '/v1/deployments/{id}/start': 'dep_0000000000000000',
   '/v1/assistant/conversations/{id}': 'cnv_0000000000000000',
+  '/v1/billing/payments/{id}': 'pay_0000000000000000',
 };
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
@@ -123,8 +142,8 @@ describe('tenant isolation', () => {
   it('covers every id-taking route: each is public market data or listed here with a body per method', async () => {
     const doc = await openApi();
     const idPaths = Object.keys(doc.paths).filter((p) => p.includes('{'));
-    for (const path of PUBLIC_ID_PATHS) expect(idPaths).toContain(path);
-    const tenantPaths = idPaths.filter((p) => !PUBLIC_ID_PATHS.includes(p));
+    for (const path of [...PUBLIC_ID_PATHS, ...PLATFORM_ADMIN_ID_PATHS]) expect(idPaths).toContain(path);
+    const tenantPaths = idPaths.filter((p) => !notTenantPath(p));
     expect(tenantPaths.sort()).toEqual(Object.keys(TENANT_ID_ROUTES).sort());
     for (const path of tenantPaths) {
       const methods = Object.keys(doc.paths[path]!).filter((m) => METHODS.includes(m));
@@ -137,7 +156,7 @@ describe('tenant isolation', () => {
     const callers = await callersOf(a);
     const bAuditBefore = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     const outcomes: string[] = [];
-    for (const path of Object.keys(doc.paths).filter((p) => p.includes('{') && !PUBLIC_ID_PATHS.includes(p))) {
+    for (const path of Object.keys(doc.paths).filter((p) => p.includes('{') && !notTenantPath(p))) {
       const route = TENANT_ID_ROUTES[path]!;
       for (const method of Object.keys(doc.paths[path]!).filter((m) => METHODS.includes(m))) {
         const body = route.bodies[method];
@@ -168,13 +187,13 @@ describe('tenant isolation', () => {
         }
       }
     }
-    // 10 route-methods × 8 callers; owners and admins always reach the lookup.
-    expect(outcomes).toHaveLength(80);
+    // 11 route-methods × 8 callers; owners and admins always reach the lookup.
+    expect(outcomes).toHaveLength(88);
     expect(outcomes.filter((o) => /A's (owner|admin) /.test(o)).every((o) => o.endsWith(': 404'))).toBe(true);
     const bAuditAfter = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     expect(bAuditAfter).toEqual(bAuditBefore);
-    // Hundreds of calls (every id route × 8 callers, each with a fresh object): more than the default 5 s on a busy machine.
-  }, 30_000);
+    // A walk of several hundred requests: more than the default 5 s on a busy machine.
+  }, 60_000);
 
   it("never shows tenant B's rows in any of tenant A's lists, for any role", async () => {
     // Give B members, keys and audit rows of its own.
@@ -183,7 +202,8 @@ describe('tenant isolation', () => {
     expect(bKey.status).toBe(201);
     expect((await send('PATCH', `/v1/members/${bMember.userId}`, b.ownerToken, { role: 'viewer' })).status).toBe(200);
     const { results: bAudit } = await env.DB.prepare('SELECT id FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).all<{ id: string }>();
-    const bSecrets = [b.tenantId, b.ownerId, b.ownerEmail, b.apiKeyId, bMember.userId, bMember.email, bKey.body.id, bKey.body.key, bKey.body.preview, 'Tenant B', 'B secret key', ...bAudit.map((r) => r.id)];
+    const bPayment = await TENANT_ID_ROUTES['/v1/billing/payments/{id}']!.make(b.tenantId);
+    const bSecrets = [bPayment, b.tenantId, b.ownerId, b.ownerEmail, b.apiKeyId, bMember.userId, bMember.email, bKey.body.id, bKey.body.key, bKey.body.preview, 'Tenant B', 'B secret key', ...bAudit.map((r) => r.id)];
 
     // Give A rows in each list too, so an empty list cannot pass by accident.
     await addMember(a.tenantId, 'viewer');
@@ -210,5 +230,15 @@ describe('tenant isolation', () => {
     }
     // members: all 8 callers; api-keys and audit: owner and admin users and keys.
     expect(tenantRowsSeen).toBe(16);
+  }, 60_000);
+
+  it('refuses the platform-admin id routes to every tenant caller, owners included', async () => {
+    const callers = await callersOf(a);
+    for (const path of PLATFORM_ADMIN_ID_PATHS) {
+      for (const caller of callers) {
+        const res = await call('post', path.replace('{id}', 'whk_0000000000000000'), caller.token, undefined);
+        expect(res.status, `${path} as A's ${caller.label}`).toBe(403);
+      }
+    }
   });
 });
