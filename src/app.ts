@@ -16,6 +16,8 @@ import { requestId } from './http/request-id';
 import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
 import { registerDeployments } from './deployments';
+import { registerBilling } from './billing';
+import { registerAdmin } from './admin';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -77,6 +79,8 @@ export function createApp() {
   app.openapi(listPlansRoute, listPlans);
   registerAccount(app);
   registerDeployments(app);
+  registerBilling(app);
+  registerAdmin(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 
