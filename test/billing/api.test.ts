@@ -214,7 +214,7 @@ describe('POST /v1/admin/billing/adjustments', () => {
   beforeEach(async () => {
     admin = await createTenant({ platformAdmin: true, name: 'GPUBroker staff' });
   });
-  const adjust = (token: string, body: Record<string, unknown>, headers = idem()) => send<Record<string, unknown> & ProblemBody>('POST', '/v1/admin/billing/adjustments', token, body, headers);
+  const adjust = (token: string, body: Record<string, unknown>, headers: Record<string, string> = idem()) => send<Record<string, unknown> & ProblemBody>('POST', '/v1/admin/billing/adjustments', token, body, headers);
 
   it("lets a platform admin add or remove a tenant's credit with a reason, posted and audited once", async () => {
     const headers = idem();
