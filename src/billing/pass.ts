@@ -36,7 +36,7 @@ export async function runBillingPass(env: Bindings, now = Date.now()): Promise<B
   };
   const meterStarted = Date.now();
   const metered = await step('metering', () => meterUsage(env.DB, now));
-  const meter = { ...(metered ?? { deploymentsSeen: 0, deploymentsCharged: 0, chargedMicro: 0, skipped: 0, statements: 0 }), tenants: metered?.tenants.length ?? 0, ms: Date.now() - meterStarted };
+  const meter = { ...(metered ?? { deploymentsSeen: 0, deploymentsCharged: 0, chargedMicro: 0, skipped: 0, statements: 0, sqlMs: {} }), tenants: metered?.tenants.length ?? 0, ms: Date.now() - meterStarted };
   const enforcement = await step('enforcement', () => enforceCredit(env, now, config.BILLING_GRACE_SECONDS));
   const renewals = await step('renewals', () => renewSubscriptions(env.DB, now));
   const invoices = await step('invoices', () => issueInvoices(env.DB, now));

@@ -137,9 +137,12 @@ describe('meterUsage', () => {
   it('uses the margin locked on each deployment, whatever the setting is now', async () => {
     const ten = await insertDeployment(t.tenantId, { quoted_price_per_hour_micro: 3_600_000, running_since: T0, margin_bps: 1000 });
     const quarter = await insertDeployment(t.tenantId, { quoted_price_per_hour_micro: 3_600_000, running_since: T0, margin_bps: 2500 });
+    const none = await insertDeployment(t.tenantId, { quoted_price_per_hour_micro: 3_600_000, running_since: T0, margin_bps: 0 });
     await meterUsage(db, T0 + 10_000);
-    expect(await entriesOf((await usageOf(ten.id))[0]!.id)).toMatchObject({ 'revenue:usage': 10_000, 'revenue:margin': 1_000 });
-    expect(await entriesOf((await usageOf(quarter.id))[0]!.id)).toMatchObject({ 'revenue:usage': 10_000, 'revenue:margin': 2_500 });
+    expect(await entriesOf((await usageOf(ten.id))[0]!.id)).toEqual({ credit: -11_000, 'revenue:usage': 10_000, 'revenue:margin': 1_000 });
+    expect(await entriesOf((await usageOf(quarter.id))[0]!.id)).toEqual({ credit: -12_500, 'revenue:usage': 10_000, 'revenue:margin': 2_500 });
+    // No margin, no zero entry.
+    expect(await entriesOf((await usageOf(none.id))[0]!.id)).toEqual({ credit: -10_000, 'revenue:usage': 10_000 });
   });
 
   it('pages through more deployments than one chunk holds, in few statements', async () => {
