@@ -207,6 +207,16 @@ describe('credit check on POST /v1/deployments', () => {
     // The pending deployment now holds that credit: a second one is refused.
     expect((await create()).status).toBe(402);
   });
+
+  it('checks credit on start as well', async () => {
+    const stopped = await insertDeployment(t.tenantId, { status: 'stopped', running_since: null, quoted_price_per_hour_micro: 3_600_000 });
+    const refused = await send<ProblemBody>('POST', `/v1/deployments/${stopped.id}/start`, t.ownerToken);
+    expect(refused.status).toBe(402);
+    expect(refused.body.type).toMatch(/insufficient-credit$/);
+    expect((await db.prepare('SELECT status FROM deployments WHERE id = ?1').bind(stopped.id).first<{ status: string }>())!.status).toBe('stopped');
+    await fund(t.tenantId, 0.66); // 10 min at $3.60/h + 10%
+    expect((await send('POST', `/v1/deployments/${stopped.id}/start`, t.ownerToken)).status).toBe(202);
+  });
 });
 
 describe('POST /v1/admin/billing/adjustments', () => {
