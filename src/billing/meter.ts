@@ -1,9 +1,11 @@
 // The metering pass: charges every deployment with unbilled running time to its tenant's credit, set
 // by set — one page of deployments read, then one D1 batch of six statements posting all of that
-// page's usage transactions, their entries, the balances and the deployments' billing marks — instead
-// of a batch per deployment. 10,000 running deployments are ~70 statements, far under D1's
-// 1,000 queries per invocation; each statement binds at most four parameters (the page travels as one
-// JSON array through json_each), and a page of 1,000 windows is ~450 KB, under the 2 MB value limit.
+// page's usage transactions, their entries, the balances, the deployments' billing marks and the
+// low-balance / exhausted events — instead of a batch per deployment. 10,000 running deployments are
+// 71 statements, far under D1's 1,000 queries per invocation; each statement binds at most three
+// parameters (a page travels as one JSON array through json_each: ~420 KB for 1,000 windows, under
+// D1's 2 MB value limit). Pages of 1,000 rather than more keep each batch — a write transaction that
+// holds up every other writer — short.
 //
 // Never twice for the same second: each window is guarded on the deployment row it was computed from
 // (billing mark, closed running time and cost, open interval), its reference `usage:<dep>:<fromRunMs>`
@@ -123,6 +125,7 @@ function windowOf(d: MeterCandidate, w: UsageWindow, now: number): Window {
     fromRunMs: w.fromRunMs,
     toRunMs: w.toRunMs,
     ms,
+    seconds: ms / 1000,
     pricePerHourMicro: d.quoted_price_per_hour_micro,
     marginBps: d.margin_bps,
     costMicro: w.costMicro,

@@ -4,7 +4,7 @@ import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { meterUsage } from '../../src/billing/meter';
 import { insertDeployment } from '../deployments/fixtures';
-import { ingestAt } from '../helpers';
+import { ingestAt, testEnv } from '../helpers';
 import { auditRows, idem, send, type ProblemBody } from '../tenancy/calls';
 import { addApiKey, addMember, createTenant, type TestTenant } from '../tenancy/fixtures';
 import { fund } from './fixtures';
@@ -206,6 +206,24 @@ describe('credit check on POST /v1/deployments', () => {
     expect((await create()).status).toBe(202);
     // The pending deployment now holds that credit: a second one is refused.
     expect((await create()).status).toBe(402);
+  });
+
+  it('locks the platform margin configured at creation on the deployment', async () => {
+    await fund(t.tenantId, 100);
+    const { default: worker } = await import('../../src/index');
+    const res = await worker.fetch!(
+      new Request('http://gpubroker.test/v1/deployments', {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${t.ownerToken}`, 'content-type': 'application/json', ...idem() },
+        body: JSON.stringify({ offerId: offer.id, name: 'priced-at-25', image: 'busybox' }),
+      }) as Request<unknown, IncomingRequestCfProperties>,
+      testEnv({ PLATFORM_MARGIN_BPS: '2500' }),
+      { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext,
+    );
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    // Metering reads the locked value, whatever the setting is when it runs (metering.test.ts).
+    expect(await db.prepare('SELECT margin_bps FROM deployments WHERE id = ?1').bind(id).first()).toEqual({ margin_bps: 2500 });
   });
 
   it('checks credit on start as well', async () => {
