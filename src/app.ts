@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './app-env';
 import { listPlans } from './billing/plans.handlers';
 import { listPlansRoute } from './billing/plans.routes';
+import { registerBilling } from './billing';
 import { ConfigError, readConfig } from './env';
 import { bodyGuard } from './http/body';
 import { renderDocs } from './http/docs';
@@ -16,8 +17,6 @@ import { requestId } from './http/request-id';
 import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
 import { registerDeployments } from './deployments';
-import { registerBilling } from './billing';
-import { registerAdmin } from './admin';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -77,10 +76,9 @@ export function createApp() {
   registerMarket(app);
   registerIdentity(app);
   app.openapi(listPlansRoute, listPlans);
+  registerBilling(app);
   registerAccount(app);
   registerDeployments(app);
-  registerBilling(app);
-  registerAdmin(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 

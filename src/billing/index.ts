@@ -1,6 +1,9 @@
-// Wires a tenant's billing routes into the app (the public price list, GET /v1/plans, is wired in app.ts).
+// Wires billing's routes into the app: a tenant's billing, and the platform admins' credit
+// adjustments (src/admin/). The public price list, GET /v1/plans, is wired in app.ts.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
+import { createAdjustment } from '../admin/adjustments.handlers';
+import { createAdjustmentRoute } from '../admin/adjustments.routes';
 import { getBalance, getSubscription, getUsage, listLedger, postChangePlan } from './billing.handlers';
 import { changePlanRoute, getBalanceRoute, getSubscriptionRoute, listLedgerRoute, usageRoute } from './billing.routes';
 import { getInvoice, getInvoiceHtml, getUpcomingInvoice, listInvoices } from './invoices.handlers';
@@ -17,4 +20,5 @@ export function registerBilling(app: OpenAPIHono<AppEnv>): void {
   app.openapi(upcomingInvoiceRoute, getUpcomingInvoice);
   app.openapi(getInvoiceRoute, getInvoice);
   app.openapi(invoiceHtmlRoute, getInvoiceHtml);
+  app.openapi(createAdjustmentRoute, createAdjustment);
 }

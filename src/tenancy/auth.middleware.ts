@@ -131,6 +131,17 @@ export function requireRole(role: Role): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * Requires GPUBroker staff: a signed-in user flagged as platform admin (or listed in
+ * PLATFORM_ADMIN_EMAILS). API keys never are, so a leaked key cannot reach the admin API.
+ */
+export const requirePlatformAdmin: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const p = c.var.principal;
+  if (p.kind === 'anonymous') throw unauthorized('sign in as a platform admin');
+  if (!p.isPlatformAdmin) throw forbidden('requires a platform admin');
+  return next();
+};
+
 /** The tenant principal of a route that ran `requireRole`. */
 export function tenantOf(principal: AppEnv['Variables']['principal']): TenantPrincipal {
   if (principal.kind === 'anonymous') throw unauthorized('sign in or send an API key');

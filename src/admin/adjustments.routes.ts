@@ -2,7 +2,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { idempotency } from '../http/idempotency';
 import { problemResponses } from '../http/openapi';
-import { requirePlatformAdmin } from './auth';
+import { requirePlatformAdmin } from '../tenancy/auth.middleware';
 
 export const MAX_ADJUSTMENT_USD = 100_000;
 

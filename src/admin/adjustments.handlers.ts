@@ -9,7 +9,7 @@ import { iso } from '../http/time';
 import { microToUsd, usdToMicro } from '../money';
 import { auditStatement } from '../tenancy/audit';
 import { tenantOf } from '../tenancy/auth.middleware';
-import type { createAdjustmentRoute } from './billing.routes';
+import type { createAdjustmentRoute } from './adjustments.routes';
 
 export const createAdjustment: RouteHandler<typeof createAdjustmentRoute, AppEnv> = async (c) => {
   const admin = tenantOf(c.var.principal);
