@@ -123,7 +123,16 @@ const signup = await fetch(`${api}/v1/auth/signup`, {
 });
 const signed = await signup.json();
 sh(wrangler, ['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--command', `UPDATE tenants SET plan = 'enterprise' WHERE id = '${signed.tenant.id}'`]);
+// Deployments need credit: the user becomes a platform admin and grants its tenant credit (a ledger posting).
+sh(wrangler, ['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--command', `UPDATE users SET is_platform_admin = 1 WHERE id = '${signed.user.id}'`]);
 token = signed.accessToken;
+// The dev server drops kept-alive connections after an outside write to the database: wait for it.
+for (let i = 0; i < 50; i++) {
+  if (await fetch(`${api}/healthz`).then((r) => r.ok, () => false)) break;
+  await sleep(100);
+}
+const credit = await call('POST', '/v1/admin/billing/adjustments', { tenantId: signed.tenant.id, amountUsd: 100000, reason: 'benchmark credit' });
+if (credit.status !== 201) throw new Error(`could not add credit: ${credit.status} ${JSON.stringify(credit.body)}`);
 
 const results = [];
 for (let run = 1; run <= RUNS; run++) {

@@ -49,7 +49,13 @@ beforeAll(async () => {
     body: JSON.stringify({ email: `e2e-${Date.now()}@example.com`, password: 'correct horse battery staple', organization: 'E2E' }),
   });
   expect(signup.status).toBe(201);
-  token = ((await signup.json()) as { accessToken: string }).accessToken;
+  const account = (await signup.json()) as { accessToken: string; tenant: { id: string }; user: { email: string } };
+  token = account.accessToken;
+  // Deployments need credit: the user is made a platform admin in the local database (test setup)
+  // and grants its own tenant $100 through the admin adjustment endpoint, a real ledger posting.
+  await stack.sql(`UPDATE users SET is_platform_admin = 1 WHERE email = '${account.user.email}'`);
+  const credit = await call<{ balanceUsd: number }>('POST', '/v1/admin/billing/adjustments', { tenantId: account.tenant.id, amountUsd: 100, reason: 'e2e test credit' });
+  expect(credit).toMatchObject({ status: 201, body: { balanceUsd: 100 } });
   const sim17 = (await offers('provider=sim&limit=200')).find((o) => o.externalId === 'sim-17');
   noCapacityOffer = sim17!;
 }, 120_000);
@@ -83,6 +89,21 @@ describe('deployments end to end', () => {
       'running→terminating',
       'terminating→terminated',
     ]);
+
+    // Billing: the next cron pass charges the running time, including the last partial window, once:
+    // the usage charges of this deployment add up to its cost at the locked price plus the 10% margin.
+    const costMicro = Math.round((done as Deployment & { costSoFarUsd: number }).costSoFarUsd * 1e6);
+    expect(costMicro).toBeGreaterThan(0);
+    await stack.cron();
+    let chargedMicro = 0;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+      const ledger = await call<{ data: { amountUsd: number }[] }>('GET', `/v1/billing/ledger?kind=usage&deploymentId=${id}&limit=200`);
+      chargedMicro = ledger.body.data.reduce((s, t) => s - Math.round(t.amountUsd * 1e6), 0);
+      if (chargedMicro >= costMicro) break;
+    }
+    expect(chargedMicro).toBe(costMicro + Math.floor(costMicro / 10));
+    const balance = await call<{ balanceUsd: number; thisMonth: { usageUsd: number } }>('GET', '/v1/billing/balance');
+    expect(balance.body.balanceUsd).toBeLessThan(100);
   });
 
   it('fails over from an offer without capacity to the next one of the same GPU', async () => {

@@ -28,8 +28,10 @@ function freePort(): Promise<number> {
 export interface Stack {
   api: string;
   agent: string;
-  /** Runs the cron trigger (ingestion + reconcile) and waits for it. */
+  /** Runs the cron trigger (ingestion + reconcile + billing) and waits for the ingestion. */
   cron(): Promise<void>;
+  /** Runs one SQL statement on the local D1 database (test setup, e.g. making a user platform admin). */
+  sql(command: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -104,6 +106,24 @@ export async function startStack(agentEnv: Record<string, string> = {}, workerEn
       for (let i = 0; i < 200; i++) {
         const health = (await (await fetch(`${api}/healthz`)).json()) as { lastIngestion: unknown };
         if (health.lastIngestion) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async sql(command: string) {
+      const run = spawnSync(bin('wrangler'), ['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--command', command], {
+        cwd: root,
+        env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' },
+        encoding: 'utf8',
+      });
+      if (run.status !== 0) throw new Error(`d1 execute failed: ${run.stderr}`);
+      // The dev server drops its open connections after an outside write to the database: the next
+      // request on a kept-alive socket fails once. Wait until it answers again.
+      for (let i = 0; ; i++) {
+        try {
+          if ((await fetch(`${api}/healthz`)).ok) return;
+        } catch {
+          if (i > 50) throw new Error('the API did not answer after d1 execute');
+        }
         await new Promise((r) => setTimeout(r, 100));
       }
     },

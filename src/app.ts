@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './app-env';
 import { listPlans } from './billing/plans.handlers';
 import { listPlansRoute } from './billing/plans.routes';
+import { registerBilling } from './billing';
 import { ConfigError, readConfig } from './env';
 import { bodyGuard } from './http/body';
 import { renderDocs } from './http/docs';
@@ -79,6 +80,7 @@ export function createApp() {
   registerMarket(app);
   registerIdentity(app);
   app.openapi(listPlansRoute, listPlans);
+  registerBilling(app);
   registerAccount(app);
   registerDeployments(app);
   registerAdmin(app);

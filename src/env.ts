@@ -84,6 +84,9 @@ const ConfigSchema = z.object({
   WEB_APP_URL: z.string().url().optional(),
   PAYPAL_VERIFY: z.enum(['cert', 'api']).optional().default('cert'),
   PAYMENTS_TIMEOUT_MS: int(10_000, 100, 60_000),
+  PLATFORM_MARGIN_BPS: int(1000, 0, 10_000),
+  BILLING_GRACE_SECONDS: int(900, 0, 7 * 86_400),
+  BILLING_MIN_RUNTIME_MINUTES: int(10, 0, 24 * 60),
 });
 
 export type Config = z.output<typeof ConfigSchema> & {
@@ -124,6 +127,9 @@ export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning
   { name: 'JWT_PUBLIC_KEYS', default: '(unset)', meaning: 'JSON array of older public JWKs still accepted while a key rotates.' },
   { name: 'ASSISTANT_AI_MODEL', default: '@cf/meta/llama-3.1-8b-instruct', meaning: 'Workers AI text model the assistant uses when the `AI` binding is configured (to phrase replies and read what its parser cannot); it must support JSON mode.' },
   { name: 'ASSISTANT_AI_TIMEOUT_MS', default: '4000', meaning: 'Longest wait for one Workers AI call of the assistant; past it the deterministic answer is used.' },
+  { name: 'PLATFORM_MARGIN_BPS', default: '1000', meaning: 'Platform margin on GPU time in basis points (1000 = 10%), locked on each deployment when it is created: a change applies to new deployments only.' },
+  { name: 'BILLING_GRACE_SECONDS', default: '900', meaning: "How long a tenant's running deployments keep running after its credit reaches zero before they are stopped (`budget_exhausted`)." },
+  { name: 'BILLING_MIN_RUNTIME_MINUTES', default: '10', meaning: 'A deployment is created (or started) only if the available credit covers this many minutes at its price including the margin; otherwise 402 `insufficient-credit`.' },
   { name: '<PROVIDER>_API_KEY', default: '(unset)', meaning: 'API key of a provider (`RUNPOD`, `VASTAI`, `LAMBDA`, `DATACRUNCH`, `TENSORDOCK`, `SHADEFORM`). A provider that needs a key is skipped without one. Set with `wrangler secret put` in production.' },
   { name: '<PROVIDER>_API_URL', default: "the provider's public API", meaning: 'Base URL of a provider\'s API, e.g. a local mock server.' },
   { name: 'STRIPE_SECRET_KEY', default: '(unset; the local sandbox\'s under `npm start`)', meaning: 'Secret: Stripe API key (`sk_live_…`/`sk_test_…`) that creates Checkout Sessions. Without it Stripe checkout answers 503.' },

@@ -1,11 +1,13 @@
 // Worker entry: HTTP API (`fetch`), the cron ingestion (`scheduled`, which also feeds the live price
-// rooms), the deploy-job consumer (`queue`), plus the Durable Object classes.
+// rooms, and runs the reconcile and billing passes), the deploy-job consumer (`queue`), plus the
+// Durable Object classes.
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
 import { handleDeployJobs } from './deployments/consumer';
 import { reconcileDeployments } from './deployments/reconcile';
 import { retryWebhookEvents } from './billing/payments';
+import { describePass, runBillingPass } from './billing/pass';
 
 export { RateLimiter } from './limits/rate-limiter';
 export { PriceRoom } from './live/price-room';
@@ -33,6 +35,15 @@ export default {
           if (r.repaired + r.resent + r.stuck + r.budgetStops + r.orphansTerminated > 0) console.log(`reconcile: ${JSON.stringify(r)}`);
         },
         (err) => console.error(`reconcile failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
+      ),
+    );
+    ctx.waitUntil(
+      runBillingPass(env).then(
+        (r) => {
+          const line = describePass(r);
+          if (line) console.log(line);
+        },
+        (err) => console.error(`billing pass failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
       ),
     );
     ctx.waitUntil(

@@ -14,10 +14,15 @@ export interface BillingEvent {
   detail?: Record<string, string | number | boolean | null>;
 }
 
-export function billingEventStatement(db: D1Database, e: BillingEvent, now: number): D1PreparedStatement {
+/**
+ * The insert of `e`, a no-op when its reference was raised before. With `afterChange`, it is written
+ * only if the statement just before it in the batch changed a row (SQLite's `changes()`).
+ */
+export function billingEventStatement(db: D1Database, e: BillingEvent, now: number, options: { afterChange?: boolean } = {}): D1PreparedStatement {
   return db
     .prepare(
-      `INSERT INTO billing_events (id, tenant_id, kind, severity, reference, detail, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+      `INSERT INTO billing_events (id, tenant_id, kind, severity, reference, detail, created_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7
+       WHERE ${options.afterChange ? 'changes() > 0' : 'true'}
        ON CONFLICT (reference) DO NOTHING`,
     )
     .bind(randomId('bev_'), e.tenantId, e.kind, e.severity, e.reference.slice(0, 300), JSON.stringify(e.detail ?? {}), now);

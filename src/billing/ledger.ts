@@ -71,6 +71,11 @@ export function creditDelta(entries: readonly LedgerEntry[]): number {
   return entries.reduce((sum, e) => (e.account === 'credit' ? sum + e.amountMicro : sum), 0);
 }
 
+/** Credit a tenant added (a purchase, or an admin's positive adjustment): what low-balance warnings measure against. */
+export function isTopUp(kind: LedgerKind, creditDeltaMicro: number): boolean {
+  return creditDeltaMicro > 0 && (kind === 'credit_purchase' || kind === 'adjustment');
+}
+
 /** Rejects a posting that is not balanced, names unknown accounts, or holds non-integer amounts. */
 export function checkPosting(p: Posting): void {
   if (!(LEDGER_KINDS as readonly string[]).includes(p.kind)) throw new LedgerError(`unknown ledger kind ${p.kind}`);
@@ -129,13 +134,22 @@ export function postingStatements(db: D1Database, p: Posting, now: number): { tr
       .bind(id, p.tenantId, now, JSON.stringify(p.entries.map((e) => [e.account, e.amountMicro]))),
   ];
   if (delta !== 0) {
+    // Besides the balance: a top-up becomes the low-balance reference (the balance it leaves); a
+    // posting that leaves the balance at or below zero starts an exhaustion (the grace period runs
+    // from then), and one that makes it positive ends it.
     statements.push(
       db
         .prepare(
-          `INSERT INTO billing_accounts (tenant_id, balance_micro, updated_at) SELECT ?2, ?3, ?4 WHERE ${posted}
-           ON CONFLICT (tenant_id) DO UPDATE SET balance_micro = balance_micro + excluded.balance_micro, updated_at = excluded.updated_at`,
+          `INSERT INTO billing_accounts (tenant_id, balance_micro, updated_at, topup_transaction_id, topup_balance_micro, exhausted_at)
+           SELECT ?2, ?3, ?4, CASE WHEN ?5 THEN ?1 END, CASE WHEN ?5 THEN ?3 END, CASE WHEN ?3 <= 0 THEN ?4 END WHERE ${posted}
+           ON CONFLICT (tenant_id) DO UPDATE SET
+             balance_micro = balance_micro + excluded.balance_micro,
+             updated_at = excluded.updated_at,
+             topup_transaction_id = CASE WHEN ?5 THEN excluded.topup_transaction_id ELSE topup_transaction_id END,
+             topup_balance_micro = CASE WHEN ?5 THEN balance_micro + excluded.balance_micro ELSE topup_balance_micro END,
+             exhausted_at = CASE WHEN balance_micro + excluded.balance_micro > 0 THEN NULL ELSE COALESCE(exhausted_at, excluded.updated_at) END`,
         )
-        .bind(id, p.tenantId, delta, now),
+        .bind(id, p.tenantId, delta, now, isTopUp(p.kind, delta) ? 1 : 0),
     );
   }
   return { transactionId: id, statements };

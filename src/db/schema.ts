@@ -1,5 +1,6 @@
 // D1 schema (drizzle). Money columns are integer micro-dollars (`*_micro`), times are epoch ms.
 // Migrations in /migrations are generated from this file by drizzle-kit and read before commit.
+import { sql } from 'drizzle-orm';
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 /** The live market: one row per provider offer, upserted by every ingestion. */
@@ -332,6 +333,12 @@ export const deployments = sqliteTable(
     /** Cost of the closed running intervals, each at the price locked then (failover can change it). */
     costMicro: integer('cost_micro').notNull().default(0),
     runningSince: integer('running_since'),
+    /** Platform margin in basis points, locked at creation (billing charges cost × (1 + margin)). */
+    marginBps: integer('margin_bps').notNull().default(1000),
+    /** Running time already charged to the ledger (src/billing/meter.ts): the metering mark. */
+    billedRunMs: integer('billed_run_ms').notNull().default(0),
+    /** Cost (before margin) already charged, at the prices of the time charged. */
+    billedCostMicro: integer('billed_cost_micro').notNull().default(0),
     /** When the current status was entered (stuck-transition detection). */
     statusSince: integer('status_since').notNull(),
     createdBy: text('created_by'),
@@ -342,6 +349,11 @@ export const deployments = sqliteTable(
     index('deployments_by_tenant').on(t.tenantId, t.createdAt, t.id),
     index('deployments_by_tenant_status').on(t.tenantId, t.status),
     index('deployments_by_status').on(t.status, t.statusSince),
+    // The metering pass's work list: running, or stopped with cost not yet charged. Partial, so it
+    // holds only those rows however many deployments have ever existed.
+    index('deployments_unbilled')
+      .on(t.id)
+      .where(sql`running_since IS NOT NULL OR cost_micro <> billed_cost_micro`),
   ],
 );
 
@@ -417,6 +429,8 @@ export const ledgerTransactions = sqliteTable(
     index('ledger_transactions_by_deployment').on(t.tenantId, t.deploymentId, t.createdAt),
     // Platform-wide reports (admin KPIs) read a time range across tenants.
     index('ledger_transactions_by_time').on(t.createdAt),
+    // Usage reports, invoices and this month's fees read one kind over a time range.
+    index('ledger_transactions_by_kind').on(t.tenantId, t.kind, t.createdAt),
   ],
 );
 
@@ -435,11 +449,28 @@ export const ledgerEntries = sqliteTable(
 );
 
 /** Per tenant: the `credit` balance, kept in the same batch as every posting that changes it. */
-export const billingAccounts = sqliteTable('billing_accounts', {
-  tenantId: text('tenant_id').primaryKey(),
-  balanceMicro: integer('balance_micro').notNull().default(0),
-  updatedAt: integer('updated_at').notNull(),
-});
+export const billingAccounts = sqliteTable(
+  'billing_accounts',
+  {
+    tenantId: text('tenant_id').primaryKey(),
+    balanceMicro: integer('balance_micro').notNull().default(0),
+    updatedAt: integer('updated_at').notNull(),
+    /** The latest top-up (credit purchase or positive adjustment) and the balance it left: the low-balance reference. */
+    topupTransactionId: text('topup_transaction_id'),
+    topupBalanceMicro: integer('topup_balance_micro'),
+    /** When the balance reached zero (or below); cleared by any posting that makes it positive. Grace runs from here. */
+    exhaustedAt: integer('exhausted_at'),
+    /** Usage charged in the calendar month (UTC) starting at `usage_month_start`, kept by the metering batches. */
+    usageMonthStart: integer('usage_month_start'),
+    usageMonthMicro: integer('usage_month_micro').notNull().default(0),
+    /** End of the last calendar month the invoice pass has handled for this tenant. */
+    invoicedThrough: integer('invoiced_through'),
+  },
+  (t) => [
+    index('billing_accounts_exhausted').on(t.exhaustedAt).where(sql`exhausted_at IS NOT NULL`),
+    index('billing_accounts_invoiced').on(t.invoicedThrough),
+  ],
+);
 
 /**
  * Billing events worth a person's attention: a low balance, credit exhausted, a payment that did not
@@ -622,4 +653,88 @@ export const paymentWebhookEvents = sqliteTable(
     index('payment_webhook_events_retry').on(t.status, t.nextAttemptAt),
     index('payment_webhook_events_by_tenant').on(t.tenantId, t.receivedAt),
   ],
+);
+
+// ---------------------------------------------------------------------------------------------
+// Billing: subscriptions, invoices and metering runs (src/billing/). Plans are in src/billing/plans.ts;
+// the tenant's current plan stays on `tenants.plan`, read on every request.
+
+/**
+ * A paid plan's billing period: the fee is paid through `period_end` (a calendar month, UTC) and
+ * renewed by the cron pass. No row: nothing to renew (the free plan, or a plan set by contract).
+ */
+export const billingSubscriptions = sqliteTable(
+  'billing_subscriptions',
+  {
+    tenantId: text('tenant_id').primaryKey(),
+    plan: text('plan').notNull(),
+    periodStart: integer('period_start').notNull(),
+    periodEnd: integer('period_end').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+  },
+  (t) => [index('billing_subscriptions_period_end').on(t.periodEnd)],
+);
+
+/** A tenant's monthly statement, built from the ledger once the month is over; never changed after. */
+export const invoices = sqliteTable(
+  'invoices',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    periodStart: integer('period_start').notNull(),
+    periodEnd: integer('period_end').notNull(),
+    issuedAt: integer('issued_at').notNull(),
+    /** Sum of the credit entries posted before the period. */
+    openingBalanceMicro: integer('opening_balance_micro').notNull(),
+    closingBalanceMicro: integer('closing_balance_micro').notNull(),
+    /** What the tenant was charged (usage, fees, net of subscription credits and adjustments…): −(closing − opening) − payments. */
+    chargesMicro: integer('charges_micro').notNull(),
+    /** JSON: amount per ledger kind (charges positive, credits negative), as issued. */
+    totals: text('totals').notNull(),
+    transactionCount: integer('transaction_count').notNull(),
+  },
+  (t) => [uniqueIndex('invoices_by_period').on(t.tenantId, t.periodStart), index('invoices_by_tenant').on(t.tenantId, t.periodStart, t.id)],
+);
+
+export const invoiceLines = sqliteTable(
+  'invoice_lines',
+  {
+    invoiceId: text('invoice_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    position: integer('position').notNull(),
+    /** The ledger kind the line sums (usage, subscription_fee, adjustment, credit_purchase, …). */
+    kind: text('kind').notNull(),
+    description: text('description').notNull(),
+    deploymentId: text('deployment_id'),
+    gpuModel: text('gpu_model'),
+    provider: text('provider'),
+    /** Usage lines: running time in milliseconds. */
+    quantityMs: integer('quantity_ms'),
+    /** Usage lines: the locked hourly price including the margin. */
+    unitPriceMicro: integer('unit_price_micro'),
+    /** Charges positive, credits and payments negative. */
+    amountMicro: integer('amount_micro').notNull(),
+    /** A line for one transaction names it; a usage line sums many. */
+    transactionId: text('transaction_id'),
+  },
+  (t) => [primaryKey({ columns: [t.invoiceId, t.position] }), index('invoice_lines_by_tenant').on(t.tenantId, t.invoiceId)],
+);
+
+/** One row per metering pass: what it charged, how long it took and how many D1 statements it issued. */
+export const billingRuns = sqliteTable(
+  'billing_runs',
+  {
+    id: text('id').primaryKey(),
+    startedAt: integer('started_at').notNull(),
+    finishedAt: integer('finished_at').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    deploymentsSeen: integer('deployments_seen').notNull(),
+    deploymentsCharged: integer('deployments_charged').notNull(),
+    chargedMicro: integer('charged_micro').notNull(),
+    statements: integer('statements').notNull(),
+    /** JSON: the whole pass report (budget stops, renewals, invoices). */
+    report: text('report').notNull(),
+  },
+  (t) => [index('billing_runs_started').on(t.startedAt)],
 );

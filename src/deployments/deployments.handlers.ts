@@ -3,6 +3,7 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env';
+import { requireCreditFor } from '../billing/account';
 import { PLANS } from '../billing/plans';
 import { randomId } from '../catalog/ids';
 import { decodeCursor, fingerprint } from '../http/cursor';
@@ -66,6 +67,10 @@ export const createDeployment: RouteHandler<typeof createDeploymentRoute, AppEnv
     }
   }
 
+  // The margin is locked now, like the price: a later change of PLATFORM_MARGIN_BPS never reprices this deployment.
+  const marginBps = c.var.config.PLATFORM_MARGIN_BPS;
+  await requireCreditFor(db, actor.tenantId, offer.price_per_hour_micro, marginBps, now, c.var.config);
+
   const id = randomId('dep_');
   let envCiphertext: string | null = null;
   if (body.env && Object.keys(body.env).length > 0) {
@@ -106,6 +111,9 @@ export const createDeployment: RouteHandler<typeof createDeploymentRoute, AppEnv
     run_ms: 0,
     cost_micro: 0,
     running_since: null,
+    margin_bps: marginBps,
+    billed_run_ms: 0,
+    billed_cost_micro: 0,
     status_since: now,
     created_by: actor.userId,
     created_at: now,
@@ -195,6 +203,7 @@ async function userAction(c: Context<AppEnv>, id: string, action: keyof typeof U
     throw new Problem(409, 'invalid-transition', 'Not allowed in this state', `cannot ${action} deployment ${id}: ${why}`);
   }
   const now = Date.now();
+  if (action === 'start') await requireCreditFor(db, actor.tenantId, row.quoted_price_per_hour_micro, row.margin_bps, now, c.var.config);
   const job = newJob(actor.tenantId, id, action, row.offer_attempts);
   const audit = auditStatement(db, { tenantId: actor.tenantId, action: `deployment.${action}`, actor, targetType: 'deployment', targetId: id, at: now });
   if (!(await transitionAndQueue(c.env, row, { to: rule.to, reason: 'user_requested', source: 'api' }, job, now, [audit]))) {

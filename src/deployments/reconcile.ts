@@ -126,10 +126,10 @@ async function overBudget(db: D1Database, dep: DeploymentRow, spend: Map<string,
 }
 
 /** Stops (or, where the provider cannot stop, terminates) a pod for a budget reason. */
-async function stopFor(env: Bindings, dep: DeploymentRow, reason: Reason, now: number): Promise<void> {
+export async function stopFor(env: Bindings, dep: DeploymentRow, reason: Reason, now: number): Promise<boolean> {
   const action = RESUMABLE.has(dep.provider) ? 'stop' : 'terminate';
   const job = newJob(dep.tenant_id, dep.id, action, dep.offer_attempts);
-  await transitionAndQueue(env, dep, { to: action === 'stop' ? 'stopping' : 'terminating', reason, source: 'reconcile' }, job, now);
+  return transitionAndQueue(env, dep, { to: action === 'stop' ? 'stopping' : 'terminating', reason, source: 'reconcile' }, job, now);
 }
 
 /** Asks the agent to destroy a pod outside the job flow (its deployment is already final). */

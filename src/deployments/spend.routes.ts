@@ -6,7 +6,7 @@ import { requireRole } from '../tenancy/auth.middleware';
 export const SpendSchema = z
   .object({
     monthlyCapUsd: z.number().nullable().openapi({ description: 'Null: no cap.' }),
-    spentThisMonthUsd: z.number().openapi({ description: 'Deployment cost since the 1st of this month (UTC), at locked prices.' }),
+    spentThisMonthUsd: z.number().openapi({ description: "Deployment usage since the 1st of this month (UTC), margin included: what the ledger charged plus running time not charged yet." }),
     monthStart: z.string(),
   })
   .openapi('Spend');

@@ -62,5 +62,7 @@ export function runMsAt(runMs: number, runningSince: number | null, now: number)
 
 /** Cost so far in micro-dollars: the locked hourly price times the time spent running (rounded down). */
 export function costMicroAt(pricePerHourMicro: number, runMs: number): number {
-  return Math.floor((pricePerHourMicro * runMs) / 3_600_000);
+  // Whole hours apart from the rest, so price × time stays exact (< 2^53) for any realistic run.
+  const hours = Math.floor(runMs / 3_600_000);
+  return pricePerHourMicro * hours + Math.floor((pricePerHourMicro * (runMs - hours * 3_600_000)) / 3_600_000);
 }

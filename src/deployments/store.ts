@@ -32,6 +32,11 @@ export interface DeploymentRow {
   run_ms: number;
   cost_micro: number;
   running_since: number | null;
+  /** Platform margin locked at creation, in basis points. */
+  margin_bps: number;
+  /** Running time and cost already charged to the ledger (the metering mark). */
+  billed_run_ms: number;
+  billed_cost_micro: number;
   status_since: number;
   created_by: string | null;
   created_at: number;

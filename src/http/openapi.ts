@@ -17,7 +17,7 @@ export const ProblemSchema = z
 
 const DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: `errors` names each bad field',
-  402: 'Payment required: a spend cap would be exceeded',
+  402: 'Payment required: not enough credit, or a spend cap would be exceeded',
   404: 'Not found',
   409: 'Conflict',
   426: 'Upgrade required',

@@ -19,7 +19,8 @@ export type AuditAction =
   | 'deployment.stop'
   | 'deployment.start'
   | 'deployment.terminate'
-  | 'spend_cap.change';
+  | 'spend_cap.change'
+  | 'billing.adjustment';
 
 export interface AuditEntry {
   tenantId: string;

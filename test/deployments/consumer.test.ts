@@ -6,6 +6,7 @@ import worker from '../../src/index';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { backoffSeconds, processJob } from '../../src/deployments/consumer';
 import type { DeployJob } from '../../src/deployments/jobs';
+import { fund } from '../billing/fixtures';
 import { ingestAt } from '../helpers';
 import { idem, send } from '../tenancy/calls';
 import { createTenant, type TestTenant } from '../tenancy/fixtures';
@@ -15,6 +16,7 @@ let t: TestTenant;
 
 beforeEach(async () => {
   t = await createTenant({ plan: 'pro' });
+  await fund(t.tenantId, 500);
   await ingestAt(Date.now());
 });
 

@@ -82,6 +82,26 @@ const TENANT_ID_ROUTES: Record<string, TenantIdRoute> = {
       } satisfies TenantIdRoute,
     ]),
   ),
+  ...Object.fromEntries(
+    ['/v1/billing/invoices/{id}', '/v1/billing/invoices/{id}/html'].map((path) => [
+      path,
+      {
+        make: async (tenantId: string) => {
+          const id = randomId('inv_');
+          const start = Date.UTC(2026, 9, 1) - Math.floor(Math.random() * 1e6) * 86_400_000; // a distinct month per call
+          await env.DB.prepare(
+            `INSERT INTO invoices (id, tenant_id, period_start, period_end, issued_at, opening_balance_micro, closing_balance_micro, charges_micro, totals, transaction_count)
+             VALUES (?1, ?2, ?3, ?3, ?3, 0, 0, 0, '{}', 0)`,
+          )
+            .bind(id, tenantId, start)
+            .run();
+          return id;
+        },
+        snapshot: (tenantId: string, id: string) => env.DB.prepare('SELECT * FROM invoices WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
+        bodies: { get: undefined },
+      } satisfies TenantIdRoute,
+    ]),
+  ),
 };
 
 /** Ids that exist in no tenant, per route, for the "same as missing" comparison. */
@@ -94,6 +114,8 @@ const MISSING_IDS: Record<string, string> = {
   '/v1/deployments/{id}/start': 'dep_0000000000000000',
   '/v1/assistant/conversations/{id}': 'cnv_0000000000000000',
   '/v1/billing/payments/{id}': 'pay_0000000000000000',
+  '/v1/billing/invoices/{id}': 'inv_0000000000000000',
+  '/v1/billing/invoices/{id}/html': 'inv_0000000000000000',
 };
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
@@ -187,8 +209,8 @@ describe('tenant isolation', () => {
         }
       }
     }
-    // 11 route-methods × 8 callers; owners and admins always reach the lookup.
-    expect(outcomes).toHaveLength(88);
+    // 13 route-methods × 8 callers; owners and admins always reach the lookup.
+    expect(outcomes).toHaveLength(104);
     expect(outcomes.filter((o) => /A's (owner|admin) /.test(o)).every((o) => o.endsWith(': 404'))).toBe(true);
     const bAuditAfter = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     expect(bAuditAfter).toEqual(bAuditBefore);
