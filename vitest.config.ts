@@ -31,6 +31,8 @@ export default defineConfig({
           DEPLOY_ENV_KEY: randomBytes(32).toString('base64'),
           AGENT_SECRET: randomBytes(32).toString('hex'),
           API_PUBLIC_URL: 'http://gpubroker.test',
+          // Recommendations check for a newer ingestion on every request, so a test sees the market it just wrote.
+          RECOMMEND_SNAPSHOT_TTL_MS: '0',
         },
       },
     })),

@@ -40,6 +40,7 @@ const SETTINGS = [
   'AGENT_SECRET',
   'DEPLOY_ENV_KEY',
   'LIVE_MAX_CHANGES',
+  'RECOMMEND_SNAPSHOT_TTL_MS',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 

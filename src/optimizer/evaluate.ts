@@ -68,8 +68,11 @@ export interface Evaluation {
   columns: Float64Array[];
   /** The offer as an object, for the few that are shown or explained. */
   measure(index: number): Measured;
-  /** Offers that fail exactly this one constraint: what relaxing it alone would let in (only when nothing fits). */
-  onlyFailing(stage: Stage): Measured[];
+  /** Offers that fail exactly one constraint, by constraint: what relaxing it alone would let in (only when nothing fits). */
+  singleFailures(): Map<Stage, number[]>;
+  /** Total job cost of an offer that fits in memory, micro-dollars (Infinity otherwise). */
+  totalMicro(index: number): number;
+  sizingOf(index: number): Sizing;
   /** Among offers passing every constraint but gpuMemory and gpuCount: the most instance memory and the most GPUs (only when nothing fits). */
   largestInstance: { vramGb: number; gpuCount: number } | null;
 }
@@ -241,12 +244,33 @@ function evaluatePass(
       reliability: reliabilities[provider]!,
     };
   };
-  const onlyFailing = (stage: Stage): Measured[] => {
-    if (!full) throw new Error('onlyFailing needs the full pass (it runs when nothing fits)');
-    const bit = STAGE_BIT[stage];
-    const out: Measured[] = [];
-    for (let i = 0; i < o.n; i++) if (masks[i] === bit) out.push(measure(i));
-    return out;
+  const sizingOf = (i: number): Sizing => {
+    const model = o.model[i]!;
+    return sizing(model, specs[model]!, o.vramGbPerGpu[i]!, o.gpuCount[i]!);
+  };
+  const totalMicro = (i: number): number => {
+    const s = sizingOf(i);
+    if (!s.fitsMemory) return Infinity;
+    const price = o.pricePerHourMicro[i]!;
+    const extraHours = hazards[o.provider[i]!]![o.pricing[i]!]! * s.hours * lostPerInterruption;
+    return Math.round(price * s.hours) + Math.round(price * extraHours);
+  };
+  let singles: Map<Stage, number[]> | null = null;
+  const singleFailures = (): Map<Stage, number[]> => {
+    if (!full) throw new Error('singleFailures needs the full pass (it runs when nothing fits)');
+    if (!singles) {
+      singles = new Map();
+      for (let i = 0; i < o.n; i++) {
+        const mask = masks[i]!;
+        // One bit set (and not OUTSIDE, which is all bits).
+        if (mask <= 0 || (mask & (mask - 1)) !== 0) continue;
+        const stage = STAGES[31 - Math.clz32(mask)]!;
+        let list = singles.get(stage);
+        if (!list) singles.set(stage, (list = []));
+        list.push(i);
+      }
+    }
+    return singles;
   };
 
   const active = activeStages(r, w);
@@ -264,7 +288,9 @@ function evaluatePass(
     candidates: Int32Array.from(candidateList),
     columns: CRITERIA.map((c) => Float64Array.from(byCriterion[c])),
     measure,
-    onlyFailing,
+    singleFailures,
+    totalMicro,
+    sizingOf,
     largestInstance: largestVram < 0 ? null : { vramGb: largestVram, gpuCount: largestCount },
   };
 }

@@ -5,6 +5,6 @@ import { recommend } from './recommend';
 import type { recommendRoute } from './recommendations.routes';
 
 export const recommendHandler: RouteHandler<typeof recommendRoute, AppEnv> = async (c) => {
-  const result = await recommend(c.var.readDb, c.req.valid('json'), Date.now());
+  const result = await recommend(c.var.readDb, c.req.valid('json'), Date.now(), { snapshotTtlMs: c.var.config.RECOMMEND_SNAPSHOT_TTL_MS });
   return c.json(result, 200);
 };

@@ -1,29 +1,34 @@
 // The market as the optimizer reads it: every listed offer in compact columns, plus per-provider
 // reliability evidence, held per isolate and reloaded when a newer ingestion has finished.
 //
-// Why a snapshot: a recommendation ranks every offer that fits (thousands), and D1 reads rows at
-// ~10 µs each at best; 5,000 rows per request is 50+ ms before any ranking. The offers only change
-// when an ingestion runs (once a minute), so each isolate reads them once per ingestion — one
-// statement, ~12 small columns, `raw()` arrays — and answers from memory until the next one
-// finishes. A request then costs one indexed single-row read (the latest ingestion run) plus a
-// primary-key read of the offers it returns. Without any finished ingestion (tests that write
-// offers directly) nothing is cached.
+// Why a snapshot: a recommendation ranks every offer that fits (thousands), and reading 5,000 rows
+// from D1 per request costs more than the 50 ms a request may take (measured locally: ~120 ms for
+// 11,000 rows through the model index). The offers only change when an ingestion runs (once a
+// minute), so each isolate reads them once per ingestion — one statement, `raw()` arrays, every
+// column the API shows — and answers from memory until the next one finishes. Whether one has
+// finished is one indexed single-row read, done at most once per KEY_TTL_MS; a request inside that
+// window touches no D1 at all. Without any finished ingestion (tests that write offers directly)
+// nothing is cached.
 import type { Pricing } from '../catalog/offer';
+import type { OfferRow } from '../market/offers.query';
 import type { ProviderEvidence } from './reliability';
 
 export const PRICINGS: readonly Pricing[] = ['on_demand', 'spot', 'interruptible'];
 
-/** Listed offers, column by column; strings interned into small tables. */
+/** Listed offers, column by column; repeated strings interned into small tables. */
 export interface OfferColumns {
   n: number;
   ids: string[];
-  model: Uint16Array;
+  externalIds: string[];
+  model: Uint32Array;
   models: string[];
-  provider: Uint16Array;
+  rawGpuName: Uint32Array;
+  rawGpuNames: string[];
+  provider: Uint32Array;
   providers: string[];
-  region: Uint16Array;
+  region: Uint32Array;
   regions: string[];
-  country: Uint16Array;
+  country: Uint32Array;
   /** Index 0 is "no country". */
   countries: (string | null)[];
   /** Index into PRICINGS. */
@@ -32,9 +37,20 @@ export interface OfferColumns {
   available: Uint8Array;
   gpuCount: Uint16Array;
   vramGbPerGpu: Float32Array;
+  totalVramGb: Float32Array;
+  /** NaN where the provider does not say. */
+  vcpus: Float64Array;
+  ramGb: Float64Array;
+  storageGb: Float64Array;
   pricePerHourMicro: Float64Array;
   pricePerGpuHourMicro: Float64Array;
+  interconnect: Uint32Array;
+  /** Index 0 is "none". */
+  interconnects: (string | null)[];
+  source: Uint8Array;
   observedAt: Float64Array;
+  firstSeenAt: Float64Array;
+  changedAt: Float64Array;
 }
 
 export interface MarketSnapshot {
@@ -52,10 +68,17 @@ export const DEPLOYMENT_WINDOW_MS = 30 * 86_400_000;
 export const EVIDENCE_TTL_MS = 60_000;
 
 type Db = D1Database | D1DatabaseSession;
-type Row = [string, string, string, number, number, number, number, string, string, string | null, string, number];
+type Row = [
+  string, string, string, string, string, number, number, number, number | null, number | null, number | null, number, number,
+  string, string, string | null, string, string | null, string, number, number, number,
+];
 
-const OFFERS_SQL = `SELECT id, provider, gpu_model, gpu_count, vram_gb_per_gpu, price_per_hour_micro, price_per_gpu_hour_micro,
-  pricing, region, country, availability, observed_at FROM offers WHERE availability <> 'unavailable'`;
+const SOURCES: readonly OfferRow['source'][] = ['live', 'sim'];
+/** OFFER_COLUMNS of the offer search, in this order (Row above). */
+const OFFERS_SQL = `SELECT id, provider, external_id, gpu_model, raw_gpu_name, gpu_count, vram_gb_per_gpu, total_vram_gb,
+  vcpus, ram_gb, storage_gb, price_per_hour_micro, price_per_gpu_hour_micro, pricing, region, country,
+  availability, interconnect, source, observed_at, first_seen_at, changed_at
+  FROM offers WHERE availability <> 'unavailable'`;
 
 class Interner {
   readonly values: (string | null)[] = [];
@@ -78,48 +101,103 @@ export async function loadOffers(db: Db): Promise<OfferColumns> {
   const rows = await db.prepare(OFFERS_SQL).raw<Row>();
   const n = rows.length;
   const models = new Interner();
+  const rawNames = new Interner();
   const providers = new Interner();
   const regions = new Interner();
   const countries = new Interner(null);
+  const interconnects = new Interner(null);
   const cols: OfferColumns = {
     n,
     ids: new Array<string>(n),
-    model: new Uint16Array(n),
+    externalIds: new Array<string>(n),
+    model: new Uint32Array(n),
     models: [],
-    provider: new Uint16Array(n),
+    rawGpuName: new Uint32Array(n),
+    rawGpuNames: [],
+    provider: new Uint32Array(n),
     providers: [],
-    region: new Uint16Array(n),
+    region: new Uint32Array(n),
     regions: [],
-    country: new Uint16Array(n),
+    country: new Uint32Array(n),
     countries: [],
     pricing: new Uint8Array(n),
     available: new Uint8Array(n),
     gpuCount: new Uint16Array(n),
     vramGbPerGpu: new Float32Array(n),
+    totalVramGb: new Float32Array(n),
+    vcpus: new Float64Array(n),
+    ramGb: new Float64Array(n),
+    storageGb: new Float64Array(n),
     pricePerHourMicro: new Float64Array(n),
     pricePerGpuHourMicro: new Float64Array(n),
+    interconnect: new Uint32Array(n),
+    interconnects: [],
+    source: new Uint8Array(n),
     observedAt: new Float64Array(n),
+    firstSeenAt: new Float64Array(n),
+    changedAt: new Float64Array(n),
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
     cols.ids[i] = r[0];
     cols.provider[i] = providers.id(r[1]);
-    cols.model[i] = models.id(r[2]);
-    cols.gpuCount[i] = r[3];
-    cols.vramGbPerGpu[i] = r[4];
-    cols.pricePerHourMicro[i] = r[5];
-    cols.pricePerGpuHourMicro[i] = r[6];
-    cols.pricing[i] = Math.max(0, PRICINGS.indexOf(r[7] as Pricing));
-    cols.region[i] = regions.id(r[8]);
-    cols.country[i] = countries.id(r[9]);
-    cols.available[i] = r[10] === 'available' ? 1 : 0;
-    cols.observedAt[i] = r[11];
+    cols.externalIds[i] = r[2];
+    cols.model[i] = models.id(r[3]);
+    cols.rawGpuName[i] = rawNames.id(r[4]);
+    cols.gpuCount[i] = r[5];
+    cols.vramGbPerGpu[i] = r[6];
+    cols.totalVramGb[i] = r[7];
+    cols.vcpus[i] = r[8] ?? NaN;
+    cols.ramGb[i] = r[9] ?? NaN;
+    cols.storageGb[i] = r[10] ?? NaN;
+    cols.pricePerHourMicro[i] = r[11];
+    cols.pricePerGpuHourMicro[i] = r[12];
+    cols.pricing[i] = Math.max(0, PRICINGS.indexOf(r[13] as Pricing));
+    cols.region[i] = regions.id(r[14]);
+    cols.country[i] = countries.id(r[15]);
+    cols.available[i] = r[16] === 'available' ? 1 : 0;
+    cols.interconnect[i] = interconnects.id(r[17]);
+    cols.source[i] = Math.max(0, SOURCES.indexOf(r[18] as OfferRow['source']));
+    cols.observedAt[i] = r[19];
+    cols.firstSeenAt[i] = r[20];
+    cols.changedAt[i] = r[21];
   }
   cols.models = models.values as string[];
+  cols.rawGpuNames = rawNames.values as string[];
   cols.providers = providers.values as string[];
   cols.regions = regions.values as string[];
   cols.countries = countries.values;
+  cols.interconnects = interconnects.values;
   return cols;
+}
+
+/** Offer `i` as the row the offer search reads, for the API's offer mapping. */
+export function offerRow(o: OfferColumns, i: number): OfferRow {
+  const nullable = (x: number) => (Number.isNaN(x) ? null : x);
+  return {
+    id: o.ids[i]!,
+    provider: o.providers[o.provider[i]!]!,
+    external_id: o.externalIds[i]!,
+    gpu_model: o.models[o.model[i]!]!,
+    raw_gpu_name: o.rawGpuNames[o.rawGpuName[i]!]!,
+    gpu_count: o.gpuCount[i]!,
+    vram_gb_per_gpu: o.vramGbPerGpu[i]!,
+    total_vram_gb: o.totalVramGb[i]!,
+    vcpus: nullable(o.vcpus[i]!),
+    ram_gb: nullable(o.ramGb[i]!),
+    storage_gb: nullable(o.storageGb[i]!),
+    price_per_hour_micro: o.pricePerHourMicro[i]!,
+    price_per_gpu_hour_micro: o.pricePerGpuHourMicro[i]!,
+    pricing: PRICINGS[o.pricing[i]!]!,
+    region: o.regions[o.region[i]!]!,
+    country: o.countries[o.country[i]!] ?? null,
+    availability: o.available[i] ? 'available' : 'limited',
+    interconnect: o.interconnects[o.interconnect[i]!] ?? null,
+    source: SOURCES[o.source[i]!]!,
+    observed_at: o.observedAt[i]!,
+    first_seen_at: o.firstSeenAt[i]!,
+    changed_at: o.changedAt[i]!,
+  };
 }
 
 /**
@@ -158,6 +236,14 @@ export async function loadEvidence(db: Db, now: number): Promise<Map<string, Pro
 let cached: MarketSnapshot | null = null;
 /** The ingestion another request is loading, and since when. */
 let loading: { key: string; since: number } | null = null;
+/**
+ * How long a checked ingestion key is trusted by default (RECOMMEND_SNAPSHOT_TTL_MS). A request within
+ * this window of the last check reads nothing from D1; the price is that for up to this long after an
+ * ingestion finishes, an isolate may still answer from the one before (a minute older, well inside the
+ * 10-minute freshness limit).
+ */
+export const SNAPSHOT_TTL_MS = 1_000;
+let checked: { key: string | null; at: number } | null = null;
 /** A load taking longer than this is presumed dead (its request cancelled); the next request loads itself. */
 const LOAD_WAIT_MS = 15_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -176,17 +262,25 @@ async function load(db: Db, key: string | null, now: number): Promise<MarketSnap
 }
 
 /**
- * The snapshot for the latest finished ingestion. `cache: false` reads everything afresh (and leaves
- * the isolate's snapshot alone).
+ * The snapshot for the latest finished ingestion (checked at most every `ttlMs`). `cache: false` reads
+ * everything afresh (and leaves the isolate's snapshot alone).
  *
  * When another request is already loading the same ingestion, this one polls for its result instead
  * of loading 100k rows a second time. It does not await that request's promise: the Workers runtime
  * ties I/O to the request that started it, and a promise settled from another request's context can
  * be cancelled with it.
  */
-export async function marketSnapshot(db: Db, now: number, options: { cache?: boolean } = {}): Promise<MarketSnapshot> {
-  const key = await latestIngestion(db);
-  if (options.cache === false || key === null) return load(db, null, now);
+export async function marketSnapshot(db: Db, now: number, options: { cache?: boolean; ttlMs?: number } = {}): Promise<MarketSnapshot> {
+  if (options.cache === false) return load(db, null, now);
+  // Date.now(), not `now`: the TTL is about wall time between requests, whatever time the caller ranks at.
+  const ttl = options.ttlMs ?? SNAPSHOT_TTL_MS;
+  let key: string | null;
+  if (checked && checked.key !== null && Date.now() - checked.at < ttl && Date.now() >= checked.at) key = checked.key;
+  else {
+    key = await latestIngestion(db);
+    checked = { key, at: Date.now() };
+  }
+  if (key === null) return load(db, null, now);
   for (let waited = 0; loading?.key === key && cached?.key !== key && Date.now() - loading.since < LOAD_WAIT_MS; waited++) await sleep(Math.min(50, 5 + waited * 5));
   const current = cached;
   if (current?.key === key) {
@@ -212,4 +306,5 @@ export async function marketSnapshot(db: Db, now: number, options: { cache?: boo
 export function dropMarketSnapshot(): void {
   cached = null;
   loading = null;
+  checked = null;
 }

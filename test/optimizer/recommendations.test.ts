@@ -239,4 +239,18 @@ describe('recommendations on the simulated market', () => {
     expect(again.data.map((r) => r.offer.id)).toEqual(fresh.data.map((r) => r.offer.id));
     for (const r of fresh.data) expect(r.estimate.tokensPerSecond!).toBeGreaterThanOrEqual(20);
   });
+
+  it('trusts its snapshot for snapshotTtlMs before looking for a newer ingestion', async () => {
+    dropMarketSnapshot();
+    await ingestAt(Date.now() - 120_000);
+    const request = RecommendationRequestSchema.parse({ gpuMemoryGb: 20, hours: 1, weights: { cost: 1 }, limit: 1 });
+    const before = await recommend(env.DB, request, Date.now(), { snapshotTtlMs: 60_000 });
+    await ingestAt(Date.now());
+    // Within the TTL: the snapshot of the first ingestion, prices observed two minutes ago.
+    const within = await recommend(env.DB, request, Date.now(), { snapshotTtlMs: 60_000 });
+    expect(within.data[0]!.offer.observedAt).toBe(before.data[0]!.offer.observedAt);
+    // Checking again: the second ingestion.
+    const after = await recommend(env.DB, request, Date.now(), { snapshotTtlMs: 0 });
+    expect(Date.parse(after.data[0]!.offer.observedAt) - Date.parse(before.data[0]!.offer.observedAt)).toBeGreaterThanOrEqual(119_000);
+  });
 });
