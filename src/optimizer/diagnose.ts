@@ -2,6 +2,7 @@
 // its own would let in (how far, how many offers, the cheapest total). Pure.
 import { OFFER_FRESH_MS } from '../deployments/offer-freshness';
 import type { Evaluation, Stage } from './evaluate';
+import { usd } from './explain';
 import type { OfferColumns } from './snapshot';
 import type { Workload } from './workload';
 import { getGpuModel } from '../catalog/gpus';
@@ -22,7 +23,6 @@ export interface Diagnosis {
   relaxations: Relaxation[];
 }
 
-const usd = (micro: number) => `$${(micro / 1e6).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
 const ceilCents = (micro: number) => Math.ceil(micro / 10_000) * 10_000;
 const fmt = (x: number) => x.toLocaleString('en-US', { maximumFractionDigits: 1 });
 const plural = (k: number) => `${k} offer${k === 1 ? '' : 's'}`;

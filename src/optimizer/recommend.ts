@@ -82,8 +82,7 @@ export async function recommend(
 
   // The best `limit`, plus the next one: what the last shown offer is compared with.
   const ordered = topK(candidates.length, limit + 1, better);
-  const m = CRITERIA.length;
-  const rowOf = (c: number) => weighted.subarray(c * m, (c + 1) * m);
+  const rowOf = weighted;
   const data = ordered.slice(0, limit).map((c, position) => {
     const measured = ev.measure(candidates[c]!);
     const neighbour = ordered[position + 1] ?? ordered[position - 1];

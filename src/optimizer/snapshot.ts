@@ -51,6 +51,10 @@ export interface OfferColumns {
   observedAt: Float64Array;
   firstSeenAt: Float64Array;
   changedAt: Float64Array;
+  /** Offer indices per model (index into `models`): a request limited to some GPU models reads only theirs. */
+  byModel: Int32Array[];
+  /** observedAt per model, ascending: how many of a skipped model's offers are fresh, by binary search. */
+  observedByModel: Float64Array[];
 }
 
 export interface MarketSnapshot {
@@ -136,6 +140,8 @@ export async function loadOffers(db: Db): Promise<OfferColumns> {
     observedAt: new Float64Array(n),
     firstSeenAt: new Float64Array(n),
     changedAt: new Float64Array(n),
+    byModel: [],
+    observedByModel: [],
   };
   for (let i = 0; i < n; i++) {
     const r = rows[i]!;
@@ -163,12 +169,33 @@ export async function loadOffers(db: Db): Promise<OfferColumns> {
     cols.changedAt[i] = r[21];
   }
   cols.models = models.values as string[];
+  const counts = new Int32Array(cols.models.length);
+  for (let i = 0; i < n; i++) counts[cols.model[i]!]!++;
+  cols.byModel = Array.from(counts, (k) => new Int32Array(k));
+  const filled = new Int32Array(cols.models.length);
+  for (let i = 0; i < n; i++) {
+    const m = cols.model[i]!;
+    cols.byModel[m]![filled[m]!++] = i;
+  }
+  cols.observedByModel = cols.byModel.map((list) => Float64Array.from(list, (i) => cols.observedAt[i]!).sort());
   cols.rawGpuNames = rawNames.values as string[];
   cols.providers = providers.values as string[];
   cols.regions = regions.values as string[];
   cols.countries = countries.values;
   cols.interconnects = interconnects.values;
   return cols;
+}
+
+/** How many of `sorted` (ascending) are at least `since`. */
+export function countAtLeast(sorted: Float64Array, since: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < since) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted.length - lo;
 }
 
 /** Offer `i` as the row the offer search reads, for the API's offer mapping. */

@@ -96,6 +96,18 @@ describe('POST /v1/recommendations: ranking', () => {
     expect(without.data.map((r) => r.offer.id).sort()).toEqual([m.c, m.f].sort());
   });
 
+  it('restricts to the named GPU models, counting the others (fresh ones only) against gpuModels', async () => {
+    const m = await market();
+    const body = await reco({ ...LLAMA_70B, gpuModels: ['b200', 'NVIDIA A100-SXM4-80GB'] });
+    expect(body.data.map((r) => r.offer.id).sort()).toEqual([m.c, m.f].sort());
+    // Six fresh offers; a, b, d, e are H100s (g, an H100 too, is stale and not counted at all).
+    expect(body.funnel).toEqual([
+      { constraint: 'gpuModels', excluded: 4, remaining: 2 },
+      { constraint: 'interruptible', excluded: 0, remaining: 2 },
+      { constraint: 'gpuMemory', excluded: 0, remaining: 2 },
+    ]);
+  });
+
   it('filters on region prefixes and countries', async () => {
     const m = await market();
     expect((await reco({ ...LLAMA_70B, regions: ['US-WEST'] })).data.map((r) => r.offer.id)).toEqual([m.f]);
