@@ -20,6 +20,8 @@ export interface RecommendOptions {
   cache?: boolean;
   /** How long the snapshot is trusted before checking for a newer ingestion (default 1000 ms; RECOMMEND_SNAPSHOT_TTL_MS). */
   snapshotTtlMs?: number;
+  /** ctx.waitUntil: lets a newer ingestion's snapshot load in the background (see SnapshotOptions). */
+  waitUntil?: (promise: Promise<unknown>) => void;
   /** Share of the last 7 days each provider was healthy, when the caller has it. */
   uptime7d?: ReadonlyMap<string, number>;
 }
@@ -49,7 +51,7 @@ export async function recommend(
   }
   const weights = request.weights ?? DEFAULT_WEIGHTS;
   const limit = request.limit ?? 5;
-  const snapshot = await marketSnapshot(db, now, { cache: options.cache, ttlMs: options.snapshotTtlMs });
+  const snapshot = await marketSnapshot(db, now, { cache: options.cache, ttlMs: options.snapshotTtlMs, waitUntil: options.waitUntil });
   const o = snapshot.offers;
 
   const reliabilities = new Map<string, Reliability>();

@@ -73,16 +73,21 @@ export const EVIDENCE_TTL_MS = 60_000;
 
 type Db = D1Database | D1DatabaseSession;
 type Row = [
-  string, string, string, string, string, number, number, number, number | null, number | null, number | null, number, number,
+  number, string, string, string, string, string, number, number, number, number | null, number | null, number | null, number, number,
   string, string, string | null, string, string | null, string, number, number, number,
 ];
 
 const SOURCES: readonly OfferRow['source'][] = ['live', 'sim'];
-/** OFFER_COLUMNS of the offer search, in this order (Row above). */
-const OFFERS_SQL = `SELECT id, provider, external_id, gpu_model, raw_gpu_name, gpu_count, vram_gb_per_gpu, total_vram_gb,
+/**
+ * OFFER_COLUMNS of the offer search (Row above), a chunk at a time in rowid order: the rows of one
+ * `raw()` result are plain JS arrays of ~22 values, so reading 100k at once would hold ~60 MB of them
+ * next to the columns being built, against a Worker's 128 MB.
+ */
+const OFFERS_SQL = `SELECT rowid, id, provider, external_id, gpu_model, raw_gpu_name, gpu_count, vram_gb_per_gpu, total_vram_gb,
   vcpus, ram_gb, storage_gb, price_per_hour_micro, price_per_gpu_hour_micro, pricing, region, country,
   availability, interconnect, source, observed_at, first_seen_at, changed_at
-  FROM offers WHERE availability <> 'unavailable'`;
+  FROM offers WHERE rowid > ?1 AND availability <> 'unavailable' ORDER BY rowid LIMIT ?2`;
+export const LOAD_CHUNK_ROWS = 20_000;
 
 class Interner {
   readonly values: (string | null)[] = [];
@@ -101,74 +106,105 @@ class Interner {
   }
 }
 
-export async function loadOffers(db: Db): Promise<OfferColumns> {
-  const rows = await db.prepare(OFFERS_SQL).raw<Row>();
-  const n = rows.length;
+function emptyColumns(capacity: number): OfferColumns {
+  return {
+    n: 0,
+    ids: [],
+    externalIds: [],
+    model: new Uint32Array(capacity),
+    models: [],
+    rawGpuName: new Uint32Array(capacity),
+    rawGpuNames: [],
+    provider: new Uint32Array(capacity),
+    providers: [],
+    region: new Uint32Array(capacity),
+    regions: [],
+    country: new Uint32Array(capacity),
+    countries: [],
+    pricing: new Uint8Array(capacity),
+    available: new Uint8Array(capacity),
+    gpuCount: new Uint16Array(capacity),
+    vramGbPerGpu: new Float32Array(capacity),
+    totalVramGb: new Float32Array(capacity),
+    vcpus: new Float64Array(capacity),
+    ramGb: new Float64Array(capacity),
+    storageGb: new Float64Array(capacity),
+    pricePerHourMicro: new Float64Array(capacity),
+    pricePerGpuHourMicro: new Float64Array(capacity),
+    interconnect: new Uint32Array(capacity),
+    interconnects: [],
+    source: new Uint8Array(capacity),
+    observedAt: new Float64Array(capacity),
+    firstSeenAt: new Float64Array(capacity),
+    changedAt: new Float64Array(capacity),
+    byModel: [],
+    observedByModel: [],
+  };
+}
+
+/** The typed columns of `c` copied into arrays of `capacity` (rows arrived while loading). */
+function grown(c: OfferColumns, capacity: number): OfferColumns {
+  const next = emptyColumns(capacity);
+  for (const key of Object.keys(next) as (keyof OfferColumns)[]) {
+    const from = c[key];
+    const to = next[key];
+    if (ArrayBuffer.isView(from) && ArrayBuffer.isView(to)) (to as unknown as Float64Array).set(from as unknown as Float64Array);
+  }
+  return { ...c, ...Object.fromEntries(Object.entries(next).filter(([, v]) => ArrayBuffer.isView(v))) };
+}
+
+export async function loadOffers(db: Db, chunkRows = LOAD_CHUNK_ROWS): Promise<OfferColumns> {
+  const counted = await db.prepare(`SELECT COUNT(*) AS n FROM offers WHERE availability <> 'unavailable'`).first<{ n: number }>();
+  let cols = emptyColumns((counted?.n ?? 0) + 1024);
+  let capacity = (counted?.n ?? 0) + 1024;
   const models = new Interner();
   const rawNames = new Interner();
   const providers = new Interner();
   const regions = new Interner();
   const countries = new Interner(null);
   const interconnects = new Interner(null);
-  const cols: OfferColumns = {
-    n,
-    ids: new Array<string>(n),
-    externalIds: new Array<string>(n),
-    model: new Uint32Array(n),
-    models: [],
-    rawGpuName: new Uint32Array(n),
-    rawGpuNames: [],
-    provider: new Uint32Array(n),
-    providers: [],
-    region: new Uint32Array(n),
-    regions: [],
-    country: new Uint32Array(n),
-    countries: [],
-    pricing: new Uint8Array(n),
-    available: new Uint8Array(n),
-    gpuCount: new Uint16Array(n),
-    vramGbPerGpu: new Float32Array(n),
-    totalVramGb: new Float32Array(n),
-    vcpus: new Float64Array(n),
-    ramGb: new Float64Array(n),
-    storageGb: new Float64Array(n),
-    pricePerHourMicro: new Float64Array(n),
-    pricePerGpuHourMicro: new Float64Array(n),
-    interconnect: new Uint32Array(n),
-    interconnects: [],
-    source: new Uint8Array(n),
-    observedAt: new Float64Array(n),
-    firstSeenAt: new Float64Array(n),
-    changedAt: new Float64Array(n),
-    byModel: [],
-    observedByModel: [],
-  };
-  for (let i = 0; i < n; i++) {
-    const r = rows[i]!;
-    cols.ids[i] = r[0];
-    cols.provider[i] = providers.id(r[1]);
-    cols.externalIds[i] = r[2];
-    cols.model[i] = models.id(r[3]);
-    cols.rawGpuName[i] = rawNames.id(r[4]);
-    cols.gpuCount[i] = r[5];
-    cols.vramGbPerGpu[i] = r[6];
-    cols.totalVramGb[i] = r[7];
-    cols.vcpus[i] = r[8] ?? NaN;
-    cols.ramGb[i] = r[9] ?? NaN;
-    cols.storageGb[i] = r[10] ?? NaN;
-    cols.pricePerHourMicro[i] = r[11];
-    cols.pricePerGpuHourMicro[i] = r[12];
-    cols.pricing[i] = Math.max(0, PRICINGS.indexOf(r[13] as Pricing));
-    cols.region[i] = regions.id(r[14]);
-    cols.country[i] = countries.id(r[15]);
-    cols.available[i] = r[16] === 'available' ? 1 : 0;
-    cols.interconnect[i] = interconnects.id(r[17]);
-    cols.source[i] = Math.max(0, SOURCES.indexOf(r[18] as OfferRow['source']));
-    cols.observedAt[i] = r[19];
-    cols.firstSeenAt[i] = r[20];
-    cols.changedAt[i] = r[21];
+  let n = 0;
+  for (let after = 0; ; ) {
+    const rows = await db.prepare(OFFERS_SQL).bind(after, chunkRows).raw<Row>();
+    if (n + rows.length > capacity) {
+      capacity = Math.max(capacity * 2, n + rows.length);
+      cols = grown(cols, capacity);
+    }
+    for (const r of rows) {
+      const i = n++;
+      cols.ids[i] = r[1];
+      cols.provider[i] = providers.id(r[2]);
+      cols.externalIds[i] = r[3];
+      cols.model[i] = models.id(r[4]);
+      cols.rawGpuName[i] = rawNames.id(r[5]);
+      cols.gpuCount[i] = r[6];
+      cols.vramGbPerGpu[i] = r[7];
+      cols.totalVramGb[i] = r[8];
+      cols.vcpus[i] = r[9] ?? NaN;
+      cols.ramGb[i] = r[10] ?? NaN;
+      cols.storageGb[i] = r[11] ?? NaN;
+      cols.pricePerHourMicro[i] = r[12];
+      cols.pricePerGpuHourMicro[i] = r[13];
+      cols.pricing[i] = Math.max(0, PRICINGS.indexOf(r[14] as Pricing));
+      cols.region[i] = regions.id(r[15]);
+      cols.country[i] = countries.id(r[16]);
+      cols.available[i] = r[17] === 'available' ? 1 : 0;
+      cols.interconnect[i] = interconnects.id(r[18]);
+      cols.source[i] = Math.max(0, SOURCES.indexOf(r[19] as OfferRow['source']));
+      cols.observedAt[i] = r[20];
+      cols.firstSeenAt[i] = r[21];
+      cols.changedAt[i] = r[22];
+    }
+    if (rows.length < chunkRows) break;
+    after = rows[rows.length - 1]![0];
   }
+  cols.n = n;
   cols.models = models.values as string[];
+  cols.rawGpuNames = rawNames.values as string[];
+  cols.providers = providers.values as string[];
+  cols.regions = regions.values as string[];
+  cols.countries = countries.values;
+  cols.interconnects = interconnects.values;
   const counts = new Int32Array(cols.models.length);
   for (let i = 0; i < n; i++) counts[cols.model[i]!]!++;
   cols.byModel = Array.from(counts, (k) => new Int32Array(k));
@@ -177,12 +213,8 @@ export async function loadOffers(db: Db): Promise<OfferColumns> {
     const m = cols.model[i]!;
     cols.byModel[m]![filled[m]!++] = i;
   }
-  cols.observedByModel = cols.byModel.map((list) => Float64Array.from(list, (i) => cols.observedAt[i]!).sort());
-  cols.rawGpuNames = rawNames.values as string[];
-  cols.providers = providers.values as string[];
-  cols.regions = regions.values as string[];
-  cols.countries = countries.values;
-  cols.interconnects = interconnects.values;
+  const observedAt = cols.observedAt;
+  cols.observedByModel = cols.byModel.map((list) => Float64Array.from(list, (i) => observedAt[i]!).sort());
   return cols;
 }
 
@@ -261,18 +293,18 @@ export async function loadEvidence(db: Db, now: number): Promise<Map<string, Pro
 }
 
 let cached: MarketSnapshot | null = null;
-/** The ingestion another request is loading, and since when. */
+/** The ingestion being loaded (by a request, or in the background), and since when (wall clock). */
 let loading: { key: string; since: number } | null = null;
 /**
- * How long a checked ingestion key is trusted by default (RECOMMEND_SNAPSHOT_TTL_MS). A request within
- * this window of the last check reads nothing from D1; the price is that for up to this long after an
- * ingestion finishes, an isolate may still answer from the one before (a minute older, well inside the
- * 10-minute freshness limit).
+ * How often an isolate checks for a newer ingestion by default (RECOMMEND_SNAPSHOT_TTL_MS). A request
+ * within this window of the last check reads nothing from D1.
  */
 export const SNAPSHOT_TTL_MS = 1_000;
+/** A snapshot older than this is never answered from while a newer one loads. */
+export const STALE_MAX_MS = 5 * 60_000;
 let checked: { key: string | null; at: number } | null = null;
 /** A load taking longer than this is presumed dead (its request cancelled); the next request loads itself. */
-const LOAD_WAIT_MS = 15_000;
+const LOAD_WAIT_MS = 30_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The latest finished ingestion, as a cache key; null when none has finished. */
@@ -285,21 +317,58 @@ async function latestIngestion(db: Db): Promise<string | null> {
 
 async function load(db: Db, key: string | null, now: number): Promise<MarketSnapshot> {
   const [offers, evidence] = await Promise.all([loadOffers(db), loadEvidence(db, now)]);
-  return { key, loadedAt: now, offers, evidence, evidenceLoadedAt: now };
+  return { key, loadedAt: Date.now(), offers, evidence, evidenceLoadedAt: now };
+}
+
+/** Loads `key` and makes it the isolate's snapshot (unless a newer one got there first). */
+async function loadAndKeep(db: Db, key: string, now: number): Promise<MarketSnapshot> {
+  loading = { key, since: Date.now() };
+  try {
+    const snapshot = await load(db, key, now);
+    if (!cached || cached.loadedAt <= snapshot.loadedAt) cached = snapshot;
+    return snapshot;
+  } finally {
+    if (loading?.key === key) loading = null;
+  }
+}
+
+async function withFreshEvidence(db: Db, current: MarketSnapshot, now: number): Promise<MarketSnapshot> {
+  if (now - current.evidenceLoadedAt <= EVIDENCE_TTL_MS && now >= current.evidenceLoadedAt) return current;
+  // Same offers; only the deployment evidence is old.
+  const evidence = await loadEvidence(db, now);
+  const fresher = { ...current, evidence, evidenceLoadedAt: now };
+  if (cached === current) cached = fresher;
+  return fresher;
+}
+
+export interface SnapshotOptions {
+  /** false: read everything afresh and leave the isolate's snapshot alone. */
+  cache?: boolean;
+  /**
+   * Check for a newer ingestion at most this often (default SNAPSHOT_TTL_MS). 0: check on every
+   * request and load a newer ingestion before answering.
+   */
+  ttlMs?: number;
+  /**
+   * With a TTL above 0: when a newer ingestion is found and the isolate holds a snapshot under
+   * STALE_MAX_MS old, the new one loads through this (ctx.waitUntil) while requests keep being answered
+   * from the old one — a minute older prices, each still held to the 10-minute freshness limit —
+   * instead of one request per ingestion waiting seconds for the load.
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /**
- * The snapshot for the latest finished ingestion (checked at most every `ttlMs`). `cache: false` reads
- * everything afresh (and leaves the isolate's snapshot alone).
+ * The snapshot for the latest finished ingestion (see SnapshotOptions for how current it is).
  *
- * When another request is already loading the same ingestion, this one polls for its result instead
- * of loading 100k rows a second time. It does not await that request's promise: the Workers runtime
- * ties I/O to the request that started it, and a promise settled from another request's context can
- * be cancelled with it.
+ * When another request is already loading the ingestion and there is no snapshot to answer from,
+ * this one polls for the result instead of loading 100k rows a second time. It does not await that
+ * request's promise: the Workers runtime ties I/O to the request that started it, and a promise
+ * settled from another request's context can be cancelled with it.
  */
-export async function marketSnapshot(db: Db, now: number, options: { cache?: boolean; ttlMs?: number } = {}): Promise<MarketSnapshot> {
+export async function marketSnapshot(db: Db, now: number, options: SnapshotOptions = {}): Promise<MarketSnapshot> {
   if (options.cache === false) return load(db, null, now);
-  // Date.now(), not `now`: the TTL is about wall time between requests, whatever time the caller ranks at.
+  // Wall-clock time, not `now`: the TTL is about time between requests, whatever time the caller ranks at.
   const ttl = options.ttlMs ?? SNAPSHOT_TTL_MS;
   let key: string | null;
   if (checked && checked.key !== null && Date.now() - checked.at < ttl && Date.now() >= checked.at) key = checked.key;
@@ -308,25 +377,18 @@ export async function marketSnapshot(db: Db, now: number, options: { cache?: boo
     checked = { key, at: Date.now() };
   }
   if (key === null) return load(db, null, now);
-  for (let waited = 0; loading?.key === key && cached?.key !== key && Date.now() - loading.since < LOAD_WAIT_MS; waited++) await sleep(Math.min(50, 5 + waited * 5));
   const current = cached;
-  if (current?.key === key) {
-    if (now - current.evidenceLoadedAt <= EVIDENCE_TTL_MS && now >= current.evidenceLoadedAt) return current;
-    // Same offers; only the deployment evidence is old.
-    const evidence = await loadEvidence(db, now);
-    const fresher = { ...current, evidence, evidenceLoadedAt: now };
-    if (cached === current) cached = fresher;
-    return fresher;
+  if (current?.key === key) return withFreshEvidence(db, current, now);
+
+  if (ttl > 0 && options.waitUntil && current && current.key !== null && Date.now() - current.loadedAt < STALE_MAX_MS) {
+    if (loading?.key !== key || Date.now() - loading.since >= LOAD_WAIT_MS) {
+      options.waitUntil(loadAndKeep(db, key, now).catch((err: unknown) => console.error(`recommendations: loading the market snapshot failed: ${String(err)}`)));
+    }
+    return withFreshEvidence(db, current, now);
   }
-  loading = { key, since: Date.now() };
-  try {
-    const snapshot = await load(db, key, now);
-    // A slower load of an older ingestion never replaces a newer one.
-    if (!cached || cached.loadedAt <= snapshot.loadedAt) cached = snapshot;
-    return snapshot;
-  } finally {
-    if (loading?.key === key) loading = null;
-  }
+  for (let waited = 0; loading?.key === key && cached?.key !== key && Date.now() - loading.since < LOAD_WAIT_MS; waited++) await sleep(Math.min(50, 5 + waited * 5));
+  if (cached?.key === key) return withFreshEvidence(db, cached, now);
+  return loadAndKeep(db, key, now);
 }
 
 /** Forgets the isolate's snapshot (tests, and a caller that knows the offers changed). */
