@@ -96,7 +96,13 @@ export async function recommend(
   return {
     interpretation: interpretation(workload, o, request),
     weights,
-    market: { listedOffers: ev.market.listed, freshOffers: ev.market.fresh, knownGpuOffers: ev.market.knownGpu, evaluatedAt: iso(now) },
+    market: {
+      listedOffers: ev.market.listed,
+      freshOffers: ev.market.fresh,
+      knownGpuOffers: ev.market.knownGpu,
+      evaluatedAt: iso(now),
+      ingestionId: snapshot.key?.split(':')[0] ?? null,
+    },
     funnel: ev.funnel,
     matched: candidates.length,
     data,

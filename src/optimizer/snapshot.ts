@@ -79,15 +79,16 @@ type Row = [
 
 const SOURCES: readonly OfferRow['source'][] = ['live', 'sim'];
 /**
- * OFFER_COLUMNS of the offer search (Row above), a chunk at a time in rowid order: the rows of one
- * `raw()` result are plain JS arrays of ~22 values, so reading 100k at once would hold ~60 MB of them
- * next to the columns being built, against a Worker's 128 MB.
+ * OFFER_COLUMNS of the offer search (Row above), a chunk at a time in rowid order. Small chunks for two
+ * reasons: the rows of one `raw()` result are plain JS arrays of ~22 values (100k at once would hold
+ * ~60 MB of them next to the columns being built, against a Worker's 128 MB), and a load in the
+ * background shares the isolate's one thread with the requests it serves: between chunks they run.
  */
 const OFFERS_SQL = `SELECT rowid, id, provider, external_id, gpu_model, raw_gpu_name, gpu_count, vram_gb_per_gpu, total_vram_gb,
   vcpus, ram_gb, storage_gb, price_per_hour_micro, price_per_gpu_hour_micro, pricing, region, country,
   availability, interconnect, source, observed_at, first_seen_at, changed_at
   FROM offers WHERE rowid > ?1 AND availability <> 'unavailable' ORDER BY rowid LIMIT ?2`;
-export const LOAD_CHUNK_ROWS = 20_000;
+export const LOAD_CHUNK_ROWS = 5_000;
 
 class Interner {
   readonly values: (string | null)[] = [];
