@@ -154,10 +154,10 @@ function grown(c: OfferColumns, capacity: number): OfferColumns {
   return { ...c, ...Object.fromEntries(Object.entries(next).filter(([, v]) => ArrayBuffer.isView(v))) };
 }
 
-export async function loadOffers(db: Db, chunkRows = LOAD_CHUNK_ROWS): Promise<OfferColumns> {
-  const counted = await db.prepare(`SELECT COUNT(*) AS n FROM offers WHERE availability <> 'unavailable'`).first<{ n: number }>();
-  let cols = emptyColumns((counted?.n ?? 0) + 1024);
-  let capacity = (counted?.n ?? 0) + 1024;
+/** `expectedRows` sizes the columns (the last snapshot's count); they grow if more arrive. */
+export async function loadOffers(db: Db, chunkRows = LOAD_CHUNK_ROWS, expectedRows = 4096): Promise<OfferColumns> {
+  let capacity = Math.max(1024, Math.ceil(expectedRows * 1.1));
+  let cols = emptyColumns(capacity);
   const models = new Interner();
   const rawNames = new Interner();
   const providers = new Interner();
@@ -317,7 +317,7 @@ async function latestIngestion(db: Db): Promise<string | null> {
 }
 
 async function load(db: Db, key: string | null, now: number): Promise<MarketSnapshot> {
-  const [offers, evidence] = await Promise.all([loadOffers(db), loadEvidence(db, now)]);
+  const [offers, evidence] = await Promise.all([loadOffers(db, LOAD_CHUNK_ROWS, cached?.offers.n), loadEvidence(db, now)]);
   return { key, loadedAt: Date.now(), offers, evidence, evidenceLoadedAt: now };
 }
 
@@ -333,13 +333,31 @@ async function loadAndKeep(db: Db, key: string, now: number): Promise<MarketSnap
   }
 }
 
-async function withFreshEvidence(db: Db, current: MarketSnapshot, now: number): Promise<MarketSnapshot> {
+let evidenceLoading = false;
+
+/** Same offers; the deployment evidence reread when old (in the background when it can be). */
+async function withFreshEvidence(db: Db, current: MarketSnapshot, now: number, options: SnapshotOptions): Promise<MarketSnapshot> {
   if (now - current.evidenceLoadedAt <= EVIDENCE_TTL_MS && now >= current.evidenceLoadedAt) return current;
-  // Same offers; only the deployment evidence is old.
-  const evidence = await loadEvidence(db, now);
-  const fresher = { ...current, evidence, evidenceLoadedAt: now };
-  if (cached === current) cached = fresher;
-  return fresher;
+  const reload = () =>
+    loadEvidence(db, now).then((evidence) => {
+      const fresher = { ...(cached?.key === current.key ? cached : current), evidence, evidenceLoadedAt: now };
+      if (cached?.key === current.key) cached = fresher;
+      return fresher;
+    });
+  if ((options.ttlMs ?? SNAPSHOT_TTL_MS) > 0 && options.waitUntil) {
+    if (!evidenceLoading) {
+      evidenceLoading = true;
+      options.waitUntil(
+        reload()
+          .catch((err: unknown) => console.error(`recommendations: reloading provider evidence failed: ${String(err)}`))
+          .finally(() => {
+            evidenceLoading = false;
+          }),
+      );
+    }
+    return current;
+  }
+  return reload();
 }
 
 export interface SnapshotOptions {
@@ -379,21 +397,22 @@ export async function marketSnapshot(db: Db, now: number, options: SnapshotOptio
   }
   if (key === null) return load(db, null, now);
   const current = cached;
-  if (current?.key === key) return withFreshEvidence(db, current, now);
+  if (current?.key === key) return withFreshEvidence(db, current, now, options);
 
   if (ttl > 0 && options.waitUntil && current && current.key !== null && Date.now() - current.loadedAt < STALE_MAX_MS) {
     if (loading?.key !== key || Date.now() - loading.since >= LOAD_WAIT_MS) {
       options.waitUntil(loadAndKeep(db, key, now).catch((err: unknown) => console.error(`recommendations: loading the market snapshot failed: ${String(err)}`)));
     }
-    return withFreshEvidence(db, current, now);
+    return withFreshEvidence(db, current, now, options);
   }
   for (let waited = 0; loading?.key === key && cached?.key !== key && Date.now() - loading.since < LOAD_WAIT_MS; waited++) await sleep(Math.min(50, 5 + waited * 5));
-  if (cached?.key === key) return withFreshEvidence(db, cached, now);
+  if (cached?.key === key) return withFreshEvidence(db, cached, now, options);
   return loadAndKeep(db, key, now);
 }
 
 /** Forgets the isolate's snapshot (tests, and a caller that knows the offers changed). */
 export function dropMarketSnapshot(): void {
+  evidenceLoading = false;
   cached = null;
   loading = null;
   checked = null;

@@ -27,22 +27,28 @@ describe('market snapshot', () => {
     expect(o.observedByModel[l4]!.length).toBe(1);
   });
 
-  it('keeps every row when more arrive than were counted', async () => {
-    // A database that counted 1 listed offer, then returns 3 in chunks of 2 (an ingestion wrote meanwhile).
-    const row = (rowid: number) => [rowid, `ofr_${rowid}`, 'sim', `e${rowid}`, 'T4', 'T4', 1, 16, 16, null, null, null, 100_000 * rowid, 100_000 * rowid, 'on_demand', 'us-east-1', 'US', 'available', null, 'sim', 1, 1, 1];
-    const all = [row(1), row(2), row(3)];
+  it('grows its columns when more rows arrive than expected', async () => {
+    // 2,000 listed offers, read 500 at a time into columns sized for 1 (at least 1,024).
+    const row = (rowid: number) => [rowid, `ofr_${rowid}`, 'sim', `e${rowid}`, 'T4', 'T4', 1, 16, 16, null, null, null, 1000 * rowid, 1000 * rowid, 'on_demand', 'us-east-1', 'US', 'available', null, 'sim', 1, 1, 1];
+    const all = Array.from({ length: 2000 }, (_, k) => row(k + 1));
+    let queries = 0;
     const db = {
-      prepare: (sql: string) => ({
-        first: async () => ({ n: 1 }),
-        bind: (after: number, limit: number) => ({ raw: async () => all.filter((r) => (r[0] as number) > after).slice(0, limit) }),
-        sql,
+      prepare: () => ({
+        bind: (after: number, limit: number) => ({
+          raw: async () => {
+            queries++;
+            return all.filter((r) => (r[0] as number) > after).slice(0, limit);
+          },
+        }),
       }),
     } as unknown as D1Database;
-    const o = await loadOffers(db, 2);
-    expect(o.n).toBe(3);
-    expect(o.ids).toEqual(['ofr_1', 'ofr_2', 'ofr_3']);
-    expect([...o.pricePerHourMicro.subarray(0, 3)]).toEqual([100_000, 200_000, 300_000]);
-    expect(offerRow(o, 2)).toMatchObject({ id: 'ofr_3', vcpus: null, country: 'US', pricing: 'on_demand', availability: 'available' });
+    const o = await loadOffers(db, 500, 1);
+    expect(queries).toBe(5);
+    expect(o.n).toBe(2000);
+    expect(o.ids[1999]).toBe('ofr_2000');
+    expect(o.pricePerHourMicro[1999]).toBe(2_000_000);
+    expect(offerRow(o, 1500)).toMatchObject({ id: 'ofr_1501', price_per_hour_micro: 1_501_000, vcpus: null, country: 'US', pricing: 'on_demand', availability: 'available' });
+    expect(o.byModel[0]!.length).toBe(2000);
   });
 
   it('answers from the current snapshot while a newer ingestion loads in the background', async () => {
