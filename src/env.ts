@@ -95,7 +95,7 @@ export const CONFIG_DOCS: ReadonlyArray<{ name: string; default: string; meaning
   { name: 'PROVIDER_TIMEOUT_MS', default: '15000', meaning: 'Per-provider timeout for one pull.' },
   { name: 'STALE_AFTER_SECONDS', default: '600', meaning: 'An offer not seen for this long is marked `unavailable`.' },
   { name: 'DELETE_AFTER_SECONDS', default: '86400', meaning: 'An offer not seen for this long is deleted.' },
-  { name: 'HISTORY_RETENTION_DAYS', default: '35', meaning: 'Price history older than this is deleted.' },
+  { name: 'HISTORY_RETENTION_DAYS', default: '35', meaning: 'Price history and provider health history older than this are deleted.' },
   { name: 'CIRCUIT_FAILURE_THRESHOLD', default: '3', meaning: 'Consecutive failed pulls that open a provider\'s circuit.' },
   { name: 'CIRCUIT_COOLDOWN_SECONDS', default: '300', meaning: 'How long an open circuit skips the provider before one trial pull.' },
   { name: 'PROVIDERS_DISABLED', default: '(empty)', meaning: 'Comma-separated provider ids never to pull, e.g. `vastai,sim`.' },

@@ -144,6 +144,12 @@ export const marketSummary = sqliteTable(
     medianMicro: integer('median_micro').notNull(),
     maxMicro: integer('max_micro').notNull(),
     updatedAt: integer('updated_at').notNull(),
+    /** Quartiles per GPU-hour, linear interpolation between closest ranks (as `percentile` in src/market/analytics-math.ts). */
+    p25Micro: integer('p25_micro').notNull().default(0),
+    p75Micro: integer('p75_micro').notNull().default(0),
+    /** Listed offers by availability (`offer_count` = available + limited). */
+    availableCount: integer('available_count').notNull().default(0),
+    limitedCount: integer('limited_count').notNull().default(0),
   },
   (t) => [primaryKey({ columns: [t.gpuModel, t.pricing] })],
 );
@@ -375,3 +381,48 @@ export const deploymentJobs = sqliteTable(
   },
   (t) => [index('deployment_jobs_by_deployment').on(t.tenantId, t.deploymentId)],
 );
+
+// ---------------------------------------------------------------------------------------------
+// Market analytics (issue 7): provider health history.
+
+/**
+ * How each provider's pulls went, per hour: every ingestion pass adds one attempt (ok or failed) or
+ * one circuit-open skip to its provider's current hour. Feeds uptime (`src/market/provider-uptime.ts`);
+ * rows older than HISTORY_RETENTION_DAYS are pruned by the sweep. Providers a deployment does not
+ * pull at all (disabled, no key) get no rows.
+ */
+export const providerHealthHourly = sqliteTable(
+  'provider_health_hourly',
+  {
+    provider: text('provider').notNull(),
+    /** Start of the UTC hour, epoch ms. */
+    hourStart: integer('hour_start').notNull(),
+    pullsOk: integer('pulls_ok').notNull().default(0),
+    pullsFailed: integer('pulls_failed').notNull().default(0),
+    /** Passes that did not call the provider because its circuit was open. */
+    skipped: integer('skipped').notNull().default(0),
+    /** Sum of the durations of the successful pulls (failures are mostly timeouts: they would say nothing). */
+    latencyMsSum: integer('latency_ms_sum').notNull().default(0),
+    /** Most offers one successful pull returned in the hour. */
+    offersMax: integer('offers_max').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.hourStart] }), index('provider_health_hourly_hour').on(t.hourStart)],
+);
+
+/**
+ * Each provider's place in the current market, rebuilt with `market_summary` by every ingestion so
+ * `GET /v1/market/providers` reads a few rows instead of every offer: listed offers, the median of
+ * (offer price / market median of its GPU model and pricing type), and how fresh its prices are.
+ */
+export const providerMarket = sqliteTable('provider_market', {
+  provider: text('provider').primaryKey(),
+  /** Listed (not unavailable) offers. */
+  offerCount: integer('offer_count').notNull(),
+  /** Listed offers of a known GPU model, the ones the price index compares. */
+  indexedCount: integer('indexed_count').notNull(),
+  /** Median of price / market median; 1 = the market, null: no offer of a known GPU model. */
+  priceIndex: real('price_index'),
+  newestObservedAt: integer('newest_observed_at').notNull(),
+  medianObservedAt: integer('median_observed_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});

@@ -112,6 +112,34 @@ function saveHealthStatement(db: D1Database, provider: string, h: HealthState, n
     );
 }
 
+const HOUR_MS = 3_600_000;
+
+/** One pass's outcome for a provider, folded into its hour of `provider_health_hourly`. */
+type HourlyOutcome = { kind: 'ok'; latencyMs: number; offers: number } | { kind: 'failed' } | { kind: 'skipped' };
+
+function healthHourStatement(db: D1Database, provider: string, at: number, outcome: HourlyOutcome): D1PreparedStatement {
+  return db
+    .prepare(
+      `INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped, latency_ms_sum, offers_max)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+       ON CONFLICT (provider, hour_start) DO UPDATE SET
+         pulls_ok = pulls_ok + excluded.pulls_ok,
+         pulls_failed = pulls_failed + excluded.pulls_failed,
+         skipped = skipped + excluded.skipped,
+         latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
+         offers_max = MAX(offers_max, excluded.offers_max)`,
+    )
+    .bind(
+      provider,
+      Math.floor(at / HOUR_MS) * HOUR_MS,
+      outcome.kind === 'ok' ? 1 : 0,
+      outcome.kind === 'failed' ? 1 : 0,
+      outcome.kind === 'skipped' ? 1 : 0,
+      outcome.kind === 'ok' ? Math.round(outcome.latencyMs) : 0,
+      outcome.kind === 'ok' ? outcome.offers : 0,
+    );
+}
+
 /** Runs the adapter with a hard deadline: aborts its requests and stops waiting when time is up. */
 async function pullWithTimeout(setup: ProviderSetup, fetchImpl: typeof fetch, now: number, timeoutMs: number): Promise<ProviderPull> {
   const controller = new AbortController();
@@ -156,6 +184,7 @@ async function ingestProvider(
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   };
   if (circuitOpen(prev, startedAt)) {
+    await healthHourStatement(env.DB, provider, startedAt, { kind: 'skipped' }).run();
     return { provider, outcome: 'skipped', reason: 'circuit open', changedIds: [], changes: [] };
   }
   try {
@@ -177,7 +206,11 @@ async function ingestProvider(
          ON CONFLICT (provider, raw_name) DO UPDATE SET offer_count = excluded.offer_count, last_seen_at = excluded.last_seen_at`,
       ).bind(provider, name.slice(0, 200), count, startedAt),
     );
-    await env.DB.batch([saveHealthStatement(env.DB, provider, nextHealth(prev, success, policy), startedAt), ...unknown]);
+    await env.DB.batch([
+      saveHealthStatement(env.DB, provider, nextHealth(prev, success, policy), startedAt),
+      healthHourStatement(env.DB, provider, startedAt, { kind: 'ok', latencyMs, offers: pull.offers.length }),
+      ...unknown,
+    ]);
     return {
       provider,
       outcome: 'ok',
@@ -194,7 +227,10 @@ async function ingestProvider(
         ? { ok: false, at: startedAt, latencyMs, kind: err.kind, message: err.message, retryAfterSeconds: err.retryAfterSeconds }
         : { ok: false, at: startedAt, latencyMs, kind: 'internal', message: err instanceof Error ? err.message : String(err) };
     console.warn(`ingest: ${provider} failed: ${failure.kind}: ${failure.message}`);
-    await saveHealthStatement(env.DB, provider, nextHealth(prev, failure, policy), startedAt).run();
+    await env.DB.batch([
+      saveHealthStatement(env.DB, provider, nextHealth(prev, failure, policy), startedAt),
+      healthHourStatement(env.DB, provider, startedAt, { kind: 'failed' }),
+    ]);
     return { provider, outcome: 'failed', reason: `${failure.kind}: ${failure.message}`, latencyMs, changedIds: [], changes: [] };
   }
 }

@@ -52,7 +52,8 @@ function toApiGpu(spec: GpuSpec, rows: SummaryRow[]) {
   };
 }
 
-function resolveOr404(model: string): GpuSpec {
+/** The registry model a path names (canonical name or alias), or a 404 problem. */
+export function resolveOr404(model: string): GpuSpec {
   const spec = resolveGpuModel(model);
   if (!spec) throw notFound(`unknown GPU model "${model}"; GET /v1/gpus lists them`);
   return spec;

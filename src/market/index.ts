@@ -1,6 +1,8 @@
-// Wires the market routes (offers, GPUs, providers) into the app.
+// Wires the market routes (offers, GPUs, providers, analytics) into the app.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
+import { gpuForecast, marketProviders, marketSummary } from './analytics.handlers';
+import { gpuForecastRoute, marketProvidersRoute, marketSummaryRoute } from './analytics.routes';
 import { getGpu, gpuHistory, listGpus } from './gpus.handlers';
 import { getGpuRoute, gpuHistoryRoute, listGpusRoute } from './gpus.routes';
 import { getOffer, listOffers } from './offers.handlers';
@@ -15,4 +17,7 @@ export function registerMarket(app: OpenAPIHono<AppEnv>): void {
   app.openapi(getGpuRoute, getGpu);
   app.openapi(gpuHistoryRoute, gpuHistory);
   app.openapi(listProvidersRoute, listProviders);
+  app.openapi(marketSummaryRoute, marketSummary);
+  app.openapi(marketProvidersRoute, marketProviders);
+  app.openapi(gpuForecastRoute, gpuForecast);
 }

@@ -1,14 +1,19 @@
 // Offer endpoints: search and fetch, read from D1 through the request's read session.
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
+import { getGpuModel } from '../catalog/gpus';
 import { notFound } from '../http/problem';
 import { iso } from '../http/time';
 import { microToUsd } from '../money';
 import { buildOfferSearch, nextCursorFor, OFFER_COLUMNS, type OfferRow } from './offers.query';
 import type { getOfferRoute, listOffersRoute } from './offers.routes';
 
-/** A stored offer row as the API shows it: decimal USD, ISO times, and its age at response time. */
+/**
+ * A stored offer row as the API shows it: decimal USD, ISO times, its age at response time, and value
+ * metrics from the GPU registry's specs (null for a GPU the registry does not know).
+ */
 export function toApiOffer(row: OfferRow, now: number) {
+  const spec = getGpuModel(row.gpu_model);
   return {
     id: row.id,
     provider: row.provider,
@@ -23,6 +28,8 @@ export function toApiOffer(row: OfferRow, now: number) {
     storageGb: row.storage_gb,
     pricePerHourUsd: microToUsd(row.price_per_hour_micro),
     pricePerGpuHourUsd: microToUsd(row.price_per_gpu_hour_micro),
+    pricePerFp16TflopHourUsd: spec && spec.fp16Tflops > 0 ? microToUsd(Math.round(row.price_per_hour_micro / (spec.fp16Tflops * row.gpu_count))) : null,
+    pricePerVramGbHourUsd: spec && row.total_vram_gb > 0 ? microToUsd(Math.round(row.price_per_hour_micro / row.total_vram_gb)) : null,
     pricing: row.pricing,
     region: row.region,
     country: row.country,

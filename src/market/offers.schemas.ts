@@ -33,21 +33,23 @@ export const integer = (min: number, max: number) =>
 
 const PROVIDER_IDS = ADAPTERS.map((a) => a.id);
 
+/** A comma list of GPU models (canonical names or aliases, or `unknown`) resolved to canonical names. */
+export const gpuModelList = list(20).transform((items, ctx) => {
+  const models: string[] = [];
+  for (const item of items) {
+    const model = item.toLowerCase() === UNKNOWN_GPU ? UNKNOWN_GPU : resolveGpuModel(item)?.name;
+    if (!model) {
+      ctx.addIssue({ code: 'custom', message: `unknown GPU "${item}"; see GET /v1/gpus for names` });
+      return z.NEVER;
+    }
+    if (!models.includes(model)) models.push(model);
+  }
+  return models;
+});
+
 export const OfferQuerySchema = z
   .object({
-    gpu: list(20)
-      .transform((items, ctx) => {
-        const models: string[] = [];
-        for (const item of items) {
-          const model = item.toLowerCase() === UNKNOWN_GPU ? UNKNOWN_GPU : resolveGpuModel(item)?.name;
-          if (!model) {
-            ctx.addIssue({ code: 'custom', message: `unknown GPU "${item}"; see GET /v1/gpus for names` });
-            return z.NEVER;
-          }
-          if (!models.includes(model)) models.push(model);
-        }
-        return models;
-      })
+    gpu: gpuModelList
       .optional()
       .openapi({ description: 'GPU models, canonical name or alias, comma-separated.', example: 'H100-80GB,A100-80GB' }),
     minGpuCount: integer(1, 1024).optional().openapi({ description: 'Minimum GPUs per instance.', example: '2' }),
@@ -112,6 +114,12 @@ export const OfferSchema = z
     storageGb: z.number().nullable(),
     pricePerHourUsd: z.number().openapi({ description: 'Whole-instance price, USD per hour.' }),
     pricePerGpuHourUsd: z.number(),
+    pricePerFp16TflopHourUsd: z.number().nullable().openapi({
+      description: 'Value: whole-instance price / (dense FP16 TFLOPS of the GPU model × GPU count), USD per TFLOP-hour, to the micro-dollar; null for an unknown GPU.',
+    }),
+    pricePerVramGbHourUsd: z.number().nullable().openapi({
+      description: 'Value: whole-instance price / total VRAM, USD per GB-hour, to the micro-dollar; null for an unknown GPU.',
+    }),
     pricing: z.enum(PRICING_TYPES),
     region: z.string(),
     country: z.string().nullable(),

@@ -6,6 +6,12 @@ import { isoOrNull } from '../http/time';
 import { planProviders } from '../providers/registry';
 import type { listProvidersRoute } from './providers.routes';
 
+/** A provider's status as the API shows it: `down` while its circuit is open, `unknown` before its first pull. */
+export function providerStatus(h: HealthRow | undefined, now: number): HealthRow['status'] | 'unknown' {
+  if (!h) return 'unknown';
+  return h.circuit_open_until != null && h.circuit_open_until > now ? 'down' : h.status;
+}
+
 export const listProviders: RouteHandler<typeof listProvidersRoute, AppEnv> = async (c) => {
   const db = c.var.readDb;
   const now = Date.now();
@@ -36,7 +42,7 @@ export const listProviders: RouteHandler<typeof listProvidersRoute, AppEnv> = as
       docsUrl: adapter.docsUrl,
       enabled: plan.enabled,
       disabledReason: plan.enabled ? null : plan.reason,
-      status: h ? (open ? 'down' : h.status) : ('unknown' as const),
+      status: providerStatus(h, now),
       lastAttemptAt: isoOrNull(h?.last_attempt_at ?? null),
       lastSuccessAt: isoOrNull(h?.last_success_at ?? null),
       lastErrorAt: isoOrNull(h?.last_error_at ?? null),

@@ -16,7 +16,7 @@ import { insertDeployment } from '../deployments/fixtures';
 import { idem, send, type ProblemBody } from './calls';
 
 /** Id-taking routes that serve public market data, not tenant rows. Anything else must be listed below. */
-const PUBLIC_ID_PATHS = ['/v1/offers/{id}', '/v1/gpus/{model}', '/v1/gpus/{model}/history'];
+const PUBLIC_ID_PATHS = ['/v1/offers/{id}', '/v1/gpus/{model}', '/v1/gpus/{model}/history', '/v1/gpus/{model}/forecast'];
 
 interface TenantIdRoute {
   /** Makes a fresh object of this kind in the tenant and returns its id. */
