@@ -22,8 +22,6 @@ export interface RecommendOptions {
   snapshotTtlMs?: number;
   /** ctx.waitUntil: lets a newer ingestion's snapshot load in the background (see SnapshotOptions). */
   waitUntil?: (promise: Promise<unknown>) => void;
-  /** Share of the last 7 days each provider was healthy, when the caller has it. */
-  uptime7d?: ReadonlyMap<string, number>;
 }
 
 const NEUTRAL: ProviderEvidence = { health: null, deployments: { succeeded: 0, failed: 0 }, uptime7d: null };
@@ -58,8 +56,7 @@ export async function recommend(
   const reliabilityOf = (provider: string): Reliability => {
     let r = reliabilities.get(provider);
     if (!r) {
-      const evidence = snapshot.evidence.get(provider) ?? NEUTRAL;
-      r = reliability({ ...evidence, uptime7d: options.uptime7d?.get(provider) ?? evidence.uptime7d });
+      r = reliability(snapshot.evidence.get(provider) ?? NEUTRAL);
       reliabilities.set(provider, r);
     }
     return r;

@@ -11,6 +11,7 @@
 // nothing is cached.
 import type { Pricing } from '../catalog/offer';
 import type { OfferRow } from '../market/offers.query';
+import { providerUptime } from '../market/provider-uptime';
 import type { ProviderEvidence } from './reliability';
 
 export const PRICINGS: readonly Pricing[] = ['on_demand', 'spot', 'interruptible'];
@@ -68,6 +69,8 @@ export interface MarketSnapshot {
 
 /** Deployment outcomes older than this say little about a provider today. */
 export const DEPLOYMENT_WINDOW_MS = 30 * 86_400_000;
+/** Uptime is the share of the last 7 days' ingestion passes in which the provider's pull succeeded. */
+export const UPTIME_WINDOW_MS = 7 * 86_400_000;
 /** Deployment outcomes change between ingestions; reread them at most this often. */
 export const EVIDENCE_TTL_MS = 60_000;
 
@@ -261,12 +264,13 @@ export function offerRow(o: OfferColumns, i: number): OfferRow {
 }
 
 /**
- * Reliability evidence per provider: health now, and deployments of the last 30 days. A deployment
- * counts once: failed for the provider's reasons, else succeeded if it ever ran. It is counted for the
- * provider it is on now (a failover moves it); counts across tenants, never anything tenant-specific.
+ * Reliability evidence per provider: health now, uptime over 7 days (the hourly health history), and
+ * deployments of the last 30 days. A deployment counts once: failed for the provider's reasons, else
+ * succeeded if it ever ran. It is counted for the provider it is on now (a failover moves it); counts
+ * across tenants, never anything tenant-specific.
  */
 export async function loadEvidence(db: Db, now: number): Promise<Map<string, ProviderEvidence>> {
-  const [health, deployments] = await Promise.all([
+  const [health, deployments, uptime] = await Promise.all([
     db.prepare('SELECT provider, status, consecutive_failures FROM provider_health').all<{ provider: string; status: 'healthy' | 'degraded' | 'down'; consecutive_failures: number }>(),
     db
       .prepare(
@@ -278,6 +282,7 @@ export async function loadEvidence(db: Db, now: number): Promise<Map<string, Pro
       )
       .bind(now - DEPLOYMENT_WINDOW_MS)
       .all<{ provider: string; failed: number; succeeded: number }>(),
+    providerUptime(db, now - UPTIME_WINDOW_MS),
   ]);
   const evidence = new Map<string, ProviderEvidence>();
   const of = (provider: string): ProviderEvidence => {
@@ -290,6 +295,7 @@ export async function loadEvidence(db: Db, now: number): Promise<Map<string, Pro
   };
   for (const h of health.results) of(h.provider).health = { status: h.status, consecutiveFailures: h.consecutive_failures };
   for (const d of deployments.results) of(d.provider).deployments = { succeeded: d.succeeded ?? 0, failed: d.failed ?? 0 };
+  for (const [provider, u] of uptime) of(provider).uptime7d = u.uptime;
   return evidence;
 }
 

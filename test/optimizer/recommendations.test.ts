@@ -148,6 +148,26 @@ describe('POST /v1/recommendations: ranking', () => {
     expect(body.data[0]!.explanation!.summary).toMatch(/more reliable provider \(0\.90 vs 0\.69\)/);
   });
 
+  it('counts 7-day uptime from the hourly health history in provider reliability', async () => {
+    await seedOffers([
+      { provider: 'runpod', externalId: 'up-1', gpuModel: 'L40S', gpuCount: 1, pricePerHour: 1 },
+      { provider: 'lambda', externalId: 'up-2', gpuModel: 'L40S', gpuCount: 1, pricePerHour: 1 },
+    ]);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    await env.DB.batch([
+      env.DB.prepare('INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped) VALUES (?1, ?2, ?3, ?4, ?5)').bind('runpod', hour, 60, 0, 0),
+      env.DB.prepare('INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped) VALUES (?1, ?2, ?3, ?4, ?5)').bind('lambda', hour, 20, 10, 30),
+      // Older than 7 days: not counted.
+      env.DB.prepare('INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped) VALUES (?1, ?2, ?3, ?4, ?5)').bind('lambda', hour - 8 * 86_400_000, 0, 60, 0),
+    ]);
+    const body = await reco({ gpuMemoryGb: 40, hours: 1, weights: { reliability: 1 } });
+    expect(body.data.map((r) => r.offer.provider)).toEqual(['runpod', 'lambda']);
+    // lambda: 20 ok of 60 passes = 1/3. Score = 0.5 × 0.9 (no deployments) + 0.25 × 0.85 (never pulled) + 0.25 × uptime.
+    expect(body.data.map((r) => r.reliability.uptime7d)).toEqual([1, 0.3333]);
+    expect(body.data[0]!.reliability.score).toBe(0.9125);
+    expect(body.data[1]!.reliability.score).toBeCloseTo(0.45 + 0.2125 + 0.25 / 3, 4);
+  });
+
   it('leaves out offers of GPU models that cannot meet minTflops', async () => {
     const m = await market();
     const body = await reco({ gpuMemoryGb: 150, minTflops: 900, hours: 1 });
