@@ -1,7 +1,7 @@
 // Runs every offer of the snapshot through the request's constraints, in a fixed order (the filter
 // chain), and measures the ones that pass: total cost, time, freshness, availability, reliability and
-// interruption risk. Pure. Every constraint is checked on every offer, so the same pass also says
-// which constraint excluded how many offers and which offers one relaxed constraint would let in.
+// interruption risk. Pure. The same pass counts which constraint excluded how many offers (the
+// funnel) and, when nothing fits, which offers one relaxed constraint would let in.
 //
 // It runs over ~100k offers per request, so the loop allocates nothing per offer: criteria go into
 // typed columns, and an offer becomes an object (`measure`) only when it is shown, explained, or
