@@ -45,6 +45,8 @@ export default defineConfig({
           PAYPAL_CLIENT_SECRET: 'paypal-test-secret',
           PAYPAL_WEBHOOK_ID: 'WH0TESTWEBHOOK',
           PAYPAL_API_URL: 'https://paypal.test',
+          // Recommendations check for a newer ingestion on every request, so a test sees the market it just wrote.
+          RECOMMEND_SNAPSHOT_TTL_MS: '0',
         },
       },
     })),

@@ -1,11 +1,9 @@
 // The recommendation engine: workload → needs, the market snapshot → offers that fit, TOPSIS → ranking,
-// the winners re-read from D1, each explained against its neighbour; and when nothing fits, why.
+// each offer shown explained against its neighbour; and when nothing fits, why.
 import { getGpuModel } from '../catalog/gpus';
-import { OFFER_FRESH_MS } from '../deployments/offer-freshness';
 import { Problem } from '../http/problem';
 import { iso } from '../http/time';
 import { toApiOffer } from '../market/offers.handlers';
-import { OFFER_COLUMNS, type OfferRow } from '../market/offers.query';
 import { hazardPerHour } from './cost';
 import { diagnose } from './diagnose';
 import { evaluate, type Measured } from './evaluate';
@@ -13,19 +11,19 @@ import { DIRECTION, explain } from './explain';
 import { reliability, type ProviderEvidence, type Reliability } from './reliability';
 import { CRITERIA, DEFAULT_WEIGHTS, MAX_GPU_COUNT, type RecommendationRequest } from './request';
 import type { RecommendationResult } from './response';
-import { marketSnapshot, PRICINGS, type OfferColumns } from './snapshot';
+import { marketSnapshot, offerRow, PRICINGS, type OfferColumns } from './snapshot';
 import { topsis } from './topsis';
 import { interpret, sizeOn, WorkloadError, type Workload } from './workload';
 
 export interface RecommendOptions {
   /** false: read the market afresh instead of the isolate's snapshot (default true). */
   cache?: boolean;
-  /** Share of the last 7 days each provider was healthy, when the caller has it. */
-  uptime7d?: ReadonlyMap<string, number>;
+  /** How long the snapshot is trusted before checking for a newer ingestion (default 1000 ms; RECOMMEND_SNAPSHOT_TTL_MS). */
+  snapshotTtlMs?: number;
+  /** ctx.waitUntil: lets a newer ingestion's snapshot load in the background (see SnapshotOptions). */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
-/** Winners are re-read from D1; this many extra are ranked in case some changed since the snapshot. */
-const SPARE = 5;
 const NEUTRAL: ProviderEvidence = { health: null, deployments: { succeeded: 0, failed: 0 }, uptime7d: null };
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -51,15 +49,14 @@ export async function recommend(
   }
   const weights = request.weights ?? DEFAULT_WEIGHTS;
   const limit = request.limit ?? 5;
-  const snapshot = await marketSnapshot(db, now, { cache: options.cache });
+  const snapshot = await marketSnapshot(db, now, { cache: options.cache, ttlMs: options.snapshotTtlMs, waitUntil: options.waitUntil });
   const o = snapshot.offers;
 
   const reliabilities = new Map<string, Reliability>();
   const reliabilityOf = (provider: string): Reliability => {
     let r = reliabilities.get(provider);
     if (!r) {
-      const evidence = snapshot.evidence.get(provider) ?? NEUTRAL;
-      r = reliability({ ...evidence, uptime7d: options.uptime7d?.get(provider) ?? evidence.uptime7d });
+      r = reliability(snapshot.evidence.get(provider) ?? NEUTRAL);
       reliabilities.set(provider, r);
     }
     return r;
@@ -82,46 +79,31 @@ export async function recommend(
     return o.ids[candidates[a]!]! < o.ids[candidates[b]!]!;
   };
 
-  // Winners: the best `limit` whose row in D1 still matches the snapshot, plus the next one (what the
-  // last shown offer is compared with). A row that changed or left since the snapshot is skipped.
-  const dropped = new Set<number>();
-  const verified = new Map<number, OfferRow>();
-  let ordered: number[] = [];
-  for (let round = 0; round < 4; round++) {
-    ordered = topK(candidates.length, limit + SPARE + dropped.size, better).filter((c) => !dropped.has(c));
-    const unchecked = ordered.slice(0, limit + SPARE).filter((c) => !verified.has(c));
-    if (!unchecked.length) break;
-    const rows = await fetchRows(db, unchecked.map((c) => o.ids[candidates[c]!]!));
-    for (const c of unchecked) {
-      const i = candidates[c]!;
-      const row = rows.get(o.ids[i]!);
-      if (row && stillMatches(row, o, i, now)) verified.set(c, row);
-      else dropped.add(c);
-    }
-    ordered = ordered.filter((c) => !dropped.has(c));
-    if (ordered.filter((c) => verified.has(c)).length >= Math.min(limit, candidates.length - dropped.size)) break;
-  }
-  const shown = ordered.filter((c) => verified.has(c)).slice(0, limit);
-
-  const m = CRITERIA.length;
-  const rowOf = (c: number) => weighted.subarray(c * m, (c + 1) * m);
-  const data = shown.map((c) => {
+  // The best `limit`, plus the next one: what the last shown offer is compared with.
+  const ordered = topK(candidates.length, limit + 1, better);
+  const rowOf = weighted;
+  const data = ordered.slice(0, limit).map((c, position) => {
     const measured = ev.measure(candidates[c]!);
-    const position = ordered.indexOf(c);
     const neighbour = ordered[position + 1] ?? ordered[position - 1];
     const explanation =
       neighbour === undefined ? null : explain(measured, position + 1, rowOf(c), ev.measure(candidates[neighbour]!), ordered.indexOf(neighbour) + 1, rowOf(neighbour));
-    return toRecommendation(measured, position + 1, closeness[c]!, verified.get(c)!, explanation, o, now, reliabilityOf);
+    return toRecommendation(measured, position + 1, closeness[c]!, explanation, o, now, reliabilityOf);
   });
 
   return {
     interpretation: interpretation(workload, o, request),
     weights,
-    market: { listedOffers: ev.market.listed, freshOffers: ev.market.fresh, knownGpuOffers: ev.market.knownGpu, evaluatedAt: iso(now) },
+    market: {
+      listedOffers: ev.market.listed,
+      freshOffers: ev.market.fresh,
+      knownGpuOffers: ev.market.knownGpu,
+      evaluatedAt: iso(now),
+      ingestionId: snapshot.key?.split(':')[0] ?? null,
+    },
     funnel: ev.funnel,
     matched: candidates.length,
     data,
-    diagnosis: candidates.length === 0 ? diagnose(ev, workload, limit) : null,
+    diagnosis: candidates.length === 0 ? diagnose(ev, o, workload, limit) : null,
   };
 }
 
@@ -138,31 +120,10 @@ function topK(n: number, k: number, better: (a: number, b: number) => boolean): 
   return top;
 }
 
-async function fetchRows(db: D1Database | D1DatabaseSession, ids: string[]): Promise<Map<string, OfferRow>> {
-  const { results } = await db
-    .prepare(`SELECT ${OFFER_COLUMNS} FROM offers WHERE id IN (${ids.map((_, i) => `?${i + 1}`).join(', ')})`)
-    .bind(...ids)
-    .all<OfferRow>();
-  return new Map(results.map((r) => [r.id, r]));
-}
-
-/** The row is still listed, fresh, and at the price and availability the ranking used. */
-function stillMatches(row: OfferRow, o: OfferColumns, i: number, now: number): boolean {
-  return (
-    row.availability !== 'unavailable' &&
-    now - row.observed_at <= OFFER_FRESH_MS &&
-    row.price_per_hour_micro === o.pricePerHourMicro[i] &&
-    row.gpu_count === o.gpuCount[i] &&
-    row.pricing === PRICINGS[o.pricing[i]!] &&
-    (row.availability === 'available') === (o.available[i] === 1)
-  );
-}
-
 function toRecommendation(
   m: Measured,
   rank: number,
   score: number,
-  row: OfferRow,
   explanation: RecommendationResult['data'][number]['explanation'],
   o: OfferColumns,
   now: number,
@@ -173,7 +134,7 @@ function toRecommendation(
   return {
     rank,
     score: r4(score),
-    offer: toApiOffer(row, now),
+    offer: toApiOffer(offerRow(o, m.index), now),
     estimate: {
       gpusNeeded: m.sizing.gpusNeeded,
       gpusUsed: m.sizing.gpusUsed,

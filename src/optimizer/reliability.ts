@@ -6,7 +6,7 @@ export interface ProviderEvidence {
   health: { status: 'healthy' | 'degraded' | 'down'; consecutiveFailures: number } | null;
   /** Deployments of the last 30 days that reached `running`, and that failed for the provider's reasons (no_capacity, provider_error, stuck). */
   deployments: { succeeded: number; failed: number };
-  /** Share of the last 7 days the provider was healthy (hourly health history), or null when not recorded. */
+  /** Share of the last 7 days' ingestion passes in which its pull succeeded (provider_health_hourly), or null when none was recorded. */
   uptime7d: number | null;
 }
 

@@ -102,6 +102,7 @@ export const RecommendationResultSchema = z
       freshOffers: z.number().int().openapi({ description: 'Listed and observed within the last 10 minutes.' }),
       knownGpuOffers: z.number().int().openapi({ description: 'Fresh offers whose GPU model has specs (the ones evaluated).' }),
       evaluatedAt: z.string(),
+      ingestionId: z.string().nullable().openapi({ description: 'The ingestion run whose offers were ranked (null: read straight from the offers table).' }),
     }),
     funnel: z
       .array(z.object({ constraint: stage, excluded: z.number().int(), remaining: z.number().int() }))

@@ -71,7 +71,7 @@ export interface Reco {
   estimate: { gpusNeeded: number; gpusUsed: number; hours: number; expectedExtraHours: number; tokensPerSecond: number | null };
   cost: { totalUsd: number; computeUsd: number; expectedPreemptionUsd: number; interruptionProbability: number };
   criteria: Record<string, number>;
-  reliability: { score: number; deploymentSuccess: number; health: number };
+  reliability: { score: number; deploymentSuccess: number; health: number; uptime7d: number | null };
   explanation: { comparedWith: number; relation: string; summary: string; advantages: { criterion: string }[]; disadvantages: { criterion: string }[] } | null;
 }
 

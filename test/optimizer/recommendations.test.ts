@@ -96,6 +96,18 @@ describe('POST /v1/recommendations: ranking', () => {
     expect(without.data.map((r) => r.offer.id).sort()).toEqual([m.c, m.f].sort());
   });
 
+  it('restricts to the named GPU models, counting the others (fresh ones only) against gpuModels', async () => {
+    const m = await market();
+    const body = await reco({ ...LLAMA_70B, gpuModels: ['b200', 'NVIDIA A100-SXM4-80GB'] });
+    expect(body.data.map((r) => r.offer.id).sort()).toEqual([m.c, m.f].sort());
+    // Six fresh offers; a, b, d, e are H100s (g, an H100 too, is stale and not counted at all).
+    expect(body.funnel).toEqual([
+      { constraint: 'gpuModels', excluded: 4, remaining: 2 },
+      { constraint: 'interruptible', excluded: 0, remaining: 2 },
+      { constraint: 'gpuMemory', excluded: 0, remaining: 2 },
+    ]);
+  });
+
   it('filters on region prefixes and countries', async () => {
     const m = await market();
     expect((await reco({ ...LLAMA_70B, regions: ['US-WEST'] })).data.map((r) => r.offer.id)).toEqual([m.f]);
@@ -134,6 +146,26 @@ describe('POST /v1/recommendations: ranking', () => {
     // Never pulled: health 0.85. Score = 0.6 × success + 0.4 × health.
     expect(body.data[0]!.reliability.score).toBeCloseTo(0.6 * 0.935714 + 0.4 * 0.85, 4);
     expect(body.data[0]!.explanation!.summary).toMatch(/more reliable provider \(0\.90 vs 0\.69\)/);
+  });
+
+  it('counts 7-day uptime from the hourly health history in provider reliability', async () => {
+    await seedOffers([
+      { provider: 'runpod', externalId: 'up-1', gpuModel: 'L40S', gpuCount: 1, pricePerHour: 1 },
+      { provider: 'lambda', externalId: 'up-2', gpuModel: 'L40S', gpuCount: 1, pricePerHour: 1 },
+    ]);
+    const hour = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 3_600_000;
+    await env.DB.batch([
+      env.DB.prepare('INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped) VALUES (?1, ?2, ?3, ?4, ?5)').bind('runpod', hour, 60, 0, 0),
+      env.DB.prepare('INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped) VALUES (?1, ?2, ?3, ?4, ?5)').bind('lambda', hour, 20, 10, 30),
+      // Older than 7 days: not counted.
+      env.DB.prepare('INSERT INTO provider_health_hourly (provider, hour_start, pulls_ok, pulls_failed, skipped) VALUES (?1, ?2, ?3, ?4, ?5)').bind('lambda', hour - 8 * 86_400_000, 0, 60, 0),
+    ]);
+    const body = await reco({ gpuMemoryGb: 40, hours: 1, weights: { reliability: 1 } });
+    expect(body.data.map((r) => r.offer.provider)).toEqual(['runpod', 'lambda']);
+    // lambda: 20 ok of 60 passes = 1/3. Score = 0.5 × 0.9 (no deployments) + 0.25 × 0.85 (never pulled) + 0.25 × uptime.
+    expect(body.data.map((r) => r.reliability.uptime7d)).toEqual([1, 0.3333]);
+    expect(body.data[0]!.reliability.score).toBe(0.9125);
+    expect(body.data[1]!.reliability.score).toBeCloseTo(0.45 + 0.2125 + 0.25 / 3, 4);
   });
 
   it('leaves out offers of GPU models that cannot meet minTflops', async () => {
@@ -238,5 +270,19 @@ describe('recommendations on the simulated market', () => {
     expect(cached.data.map((r) => r.offer.id)).toEqual(fresh.data.map((r) => r.offer.id));
     expect(again.data.map((r) => r.offer.id)).toEqual(fresh.data.map((r) => r.offer.id));
     for (const r of fresh.data) expect(r.estimate.tokensPerSecond!).toBeGreaterThanOrEqual(20);
+  });
+
+  it('trusts its snapshot for snapshotTtlMs before looking for a newer ingestion', async () => {
+    dropMarketSnapshot();
+    await ingestAt(Date.now() - 120_000);
+    const request = RecommendationRequestSchema.parse({ gpuMemoryGb: 20, hours: 1, weights: { cost: 1 }, limit: 1 });
+    const before = await recommend(env.DB, request, Date.now(), { snapshotTtlMs: 60_000 });
+    await ingestAt(Date.now());
+    // Within the TTL: the snapshot of the first ingestion, prices observed two minutes ago.
+    const within = await recommend(env.DB, request, Date.now(), { snapshotTtlMs: 60_000 });
+    expect(within.data[0]!.offer.observedAt).toBe(before.data[0]!.offer.observedAt);
+    // Checking again: the second ingestion.
+    const after = await recommend(env.DB, request, Date.now(), { snapshotTtlMs: 0 });
+    expect(Date.parse(after.data[0]!.offer.observedAt) - Date.parse(before.data[0]!.offer.observedAt)).toBeGreaterThanOrEqual(119_000);
   });
 });

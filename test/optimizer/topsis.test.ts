@@ -23,9 +23,9 @@ describe('TOPSIS', () => {
     expect(closeness[0]).toBeCloseTo(0.512996, 5);
     expect(closeness[1]).toBeCloseTo(0.669704, 5);
     expect(closeness[2]).toBeCloseTo(0.4, 10);
-    // Row-major weighted values: alternative 1 is (0.48, 0.24).
-    expect(weighted[2]).toBeCloseTo(0.48, 10);
-    expect(weighted[3]).toBeCloseTo(0.24, 10);
+    // Weighted values of alternative 1: (0.48, 0.24).
+    expect(weighted(1)[0]).toBeCloseTo(0.48, 10);
+    expect(weighted(1)[1]).toBeCloseTo(0.24, 10);
   });
 
   it('ignores a column where every alternative is equal, and never gives NaN for a column of zeros', () => {
