@@ -31,6 +31,8 @@ export default defineConfig({
           DEPLOY_ENV_KEY: randomBytes(32).toString('base64'),
           AGENT_SECRET: randomBytes(32).toString('hex'),
           API_PUBLIC_URL: 'http://gpubroker.test',
+          // Alerts: the key that seals webhook signing secrets (tests fake DNS and receivers through setAlertsFetch).
+          ALERTS_SECRET_KEY: randomBytes(32).toString('base64'),
         },
       },
     })),

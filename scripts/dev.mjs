@@ -40,6 +40,11 @@ const SETTINGS = [
   'AGENT_SECRET',
   'DEPLOY_ENV_KEY',
   'LIVE_MAX_CHANGES',
+  'ALERTS_ALLOW_PRIVATE_URLS',
+  'ALERTS_DOH_URL',
+  'ALERTS_DELIVERY_TIMEOUT_MS',
+  'ALERTS_MAX_ATTEMPTS',
+  'ALERTS_SECRET_KEY',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 
@@ -89,6 +94,9 @@ const vars = {
   AGENT_SECRET: localSecret('agent-secret', () => randomBytes(32).toString('hex')),
   AGENT_URL: `http://127.0.0.1:${agentPort}`,
   API_PUBLIC_URL: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+  // A local webhook receiver (http://127.0.0.1:…) must work; deployed, the default false applies.
+  ALERTS_ALLOW_PRIVATE_URLS: 'true',
+  ALERTS_SECRET_KEY: localSecret('alerts-secret-key', () => randomBytes(32).toString('base64')),
   ...parseEnvFile(join(root, '.dev.vars')),
 };
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];

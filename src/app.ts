@@ -16,6 +16,7 @@ import { requestId } from './http/request-id';
 import { rateLimit } from './limits/rate-limit.middleware';
 import { registerMarket } from './market';
 import { registerDeployments } from './deployments';
+import { registerAlerts } from './alerts';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -77,6 +78,7 @@ export function createApp() {
   app.openapi(listPlansRoute, listPlans);
   registerAccount(app);
   registerDeployments(app);
+  registerAlerts(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 

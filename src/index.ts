@@ -1,9 +1,11 @@
 // Worker entry: HTTP API (`fetch`), the cron ingestion (`scheduled`, which also feeds the live price
-// rooms), the deploy-job consumer (`queue`), plus the Durable Object classes.
+// rooms and fires price alerts), the queue consumers (`queue`: deploy jobs and alert deliveries, each
+// with its dead-letter queue), plus the Durable Object classes.
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
 import { handleDeployJobs } from './deployments/consumer';
+import { handleAlertDeliveries, isAlertQueue } from './alerts/delivery';
 import { reconcileDeployments } from './deployments/reconcile';
 
 export { RateLimiter } from './limits/rate-limiter';
@@ -15,7 +17,8 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    await handleDeployJobs(batch, env);
+    if (isAlertQueue(batch.queue)) await handleAlertDeliveries(batch, env);
+    else await handleDeployJobs(batch, env);
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(
@@ -33,6 +36,10 @@ export default {
           `ingestion ${report.runId ?? report.skipped}: ${report.offersSeen} offers, ${report.changedOfferIds.length} changed, ` +
             `${report.markedUnavailable} stale, ${report.deleted} deleted in ${report.durationMs} ms` +
             (report.live ? `; live: ${report.live.mode} to ${report.live.rooms} rooms in ${report.live.ms} ms` : '') +
+            (report.alerts
+              ? `; alerts: ${report.alerts.newMatches} new matches, ${report.alerts.clearedMatches} cleared, ` +
+                `${report.alerts.webhookDeliveries + report.alerts.liveDeliveries} deliveries in ${report.alerts.ms} ms`
+              : '') +
             (failed.length ? `; failed: ${failed.join(', ')}` : ''),
         );
       }),

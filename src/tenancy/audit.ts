@@ -19,7 +19,9 @@ export type AuditAction =
   | 'deployment.stop'
   | 'deployment.start'
   | 'deployment.terminate'
-  | 'spend_cap.change';
+  | 'spend_cap.change'
+  | 'alert.create'
+  | 'alert.delete';
 
 export interface AuditEntry {
   tenantId: string;
