@@ -58,7 +58,13 @@ export function fakeOutside(dns: Record<string, string[]> = {}): Outside {
     }
     const received: Received = { url: request.url, headers: request.headers, body: await request.text(), at: Date.now() };
     outside.received.push(received);
-    return outside.answer(received);
+    // Like a real fetch, an aborted request (the attempt's timeout) rejects whatever the receiver does.
+    const signal = init?.signal ?? request.signal;
+    const aborted = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(signal.reason);
+      signal.addEventListener('abort', () => reject(signal.reason));
+    });
+    return Promise.race([Promise.resolve(outside.answer(received)), aborted]);
   });
   return outside;
 }
