@@ -59,7 +59,8 @@ const h100x1 = (cents: number, regions: string[]): LambdaType => ({ name: 'gpu_1
 const h100x8: LambdaType = { name: 'gpu_8x_h100_sxm5', gpu: H100, gpus: 8, cents: 2400, regions: ['us-east-1'] };
 const a100x1: LambdaType = { name: 'gpu_1x_a100_sxm4', gpu: A100, gpus: 1, cents: 129, regions: ['us-east-1'] };
 
-describe('alert matching after ingestion', () => {
+// Several ingestions per test: generous on a shared, busy machine.
+describe('alert matching after ingestion', { timeout: 30_000 }, () => {
   it('fires once per matching offer across several ingestions, for offers listed before the alert existed too', async () => {
     await ingestMarket(T0, [h100x1(200, ['us-east-1', 'us-west-1']), h100x8, a100x1], queue);
     const id = await createAlert({ gpu: 'H100', maxPricePerGpuHour: 2.5 });
