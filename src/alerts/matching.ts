@@ -62,28 +62,31 @@ interface Pair {
 
 const NOT_STORED = `NOT EXISTS (SELECT 1 FROM alert_matches m WHERE m.tenant_id = a.tenant_id AND m.alert_id = a.id AND m.offer_id = o.id)`;
 
+// CROSS JOIN fixes the loop order (SQLite never reorders it): left to right as written. Left to the
+// planner, it would put json_each innermost and scan the id list once per candidate pair.
+
 /** Changed offers → alerts of their model whose cap they are under → the full rule, minus pairs already stored. */
-const NEW_FOR_OFFERS_SQL = `
+export const NEW_FOR_OFFERS_SQL = `
 SELECT a.tenant_id, a.id AS alert_id, o.id AS offer_id, o.price_per_gpu_hour_micro AS price
 FROM json_each(?1) j
-JOIN offers o ON o.id = j.value
-JOIN alerts a ON a.status = 'active' AND a.gpu_model = o.gpu_model AND a.max_price_per_gpu_hour_micro >= o.price_per_gpu_hour_micro
+CROSS JOIN offers o ON o.id = j.value
+CROSS JOIN alerts a ON a.status = 'active' AND a.gpu_model = o.gpu_model AND a.max_price_per_gpu_hour_micro >= o.price_per_gpu_hour_micro
 WHERE ${MATCH_SQL} AND ${NOT_STORED}`;
 
 /** Named alerts → offers of their model under their cap → the full rule, minus pairs already stored. */
-const NEW_FOR_ALERTS_SQL = `
+export const NEW_FOR_ALERTS_SQL = `
 SELECT a.tenant_id, a.id AS alert_id, o.id AS offer_id, o.price_per_gpu_hour_micro AS price
 FROM json_each(?1) j
-JOIN alerts a ON a.id = j.value ->> 1 AND a.tenant_id = j.value ->> 0 AND a.status = 'active'
-JOIN offers o ON o.gpu_model = a.gpu_model AND o.price_per_gpu_hour_micro <= a.max_price_per_gpu_hour_micro
+CROSS JOIN alerts a ON a.id = j.value ->> 1 AND a.tenant_id = j.value ->> 0 AND a.status = 'active'
+CROSS JOIN offers o ON o.gpu_model = a.gpu_model AND o.price_per_gpu_hour_micro <= a.max_price_per_gpu_hour_micro
 WHERE ${MATCH_SQL} AND ${NOT_STORED}`;
 
 /** A stored match still holds when its alert is active and its offer exists and passes the rule. */
 const STILL_MATCHES = `EXISTS (SELECT 1 FROM alerts a JOIN offers o ON o.id = alert_matches.offer_id
   WHERE a.tenant_id = alert_matches.tenant_id AND a.id = alert_matches.alert_id AND a.status = 'active' AND ${MATCH_SQL})`;
 
-const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (SELECT value FROM json_each(?1)) AND NOT ${STILL_MATCHES} RETURNING offer_id`;
-const CLEAR_FOR_ALERTS_SQL = `DELETE FROM alert_matches
+export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (SELECT value FROM json_each(?1)) AND NOT ${STILL_MATCHES} RETURNING offer_id`;
+export const CLEAR_FOR_ALERTS_SQL = `DELETE FROM alert_matches
   WHERE (tenant_id, alert_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)) AND NOT ${STILL_MATCHES} RETURNING offer_id`;
 
 const INSERT_MATCHES_SQL = `INSERT INTO alert_matches (tenant_id, alert_id, offer_id, matched_at, delivery_id)

@@ -1,0 +1,33 @@
+// The matcher's statements use the indexes its cost rests on: changed offers by primary key, then
+// alerts by (status, model, price cap); named alerts by primary key, then offers by (model, price).
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { CLEAR_FOR_ALERTS_SQL, CLEAR_FOR_OFFERS_SQL, NEW_FOR_ALERTS_SQL, NEW_FOR_OFFERS_SQL } from '../../src/alerts/matching';
+
+async function plan(sql: string): Promise<string> {
+  const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${sql}`).bind('[]').all<{ detail: string }>();
+  return results.map((r) => r.detail).join(' | ');
+}
+
+describe('alert matching query plans', () => {
+  it('walks changed offers first, then only the alerts of their model whose cap they are under', async () => {
+    const p = await plan(NEW_FOR_OFFERS_SQL);
+    expect(p.indexOf('SCAN j')).toBe(0);
+    expect(p).toMatch(/SEARCH o USING INDEX sqlite_autoindex_offers_1 \(id=\?\)/);
+    expect(p).toContain('alerts_active_by_model (status=? AND gpu_model=? AND max_price_per_gpu_hour_micro>?)');
+    expect(p).toMatch(/alert_matches_1 \(tenant_id=\? AND alert_id=\? AND offer_id=\?\)/);
+  });
+
+  it('checks a named alert with one range scan of its model under its cap', async () => {
+    const p = await plan(NEW_FOR_ALERTS_SQL);
+    expect(p.indexOf('SCAN j')).toBe(0);
+    expect(p).toMatch(/SEARCH a USING INDEX sqlite_autoindex_alerts_1 \(id=\?\)/);
+    expect(p).toContain('offers_model_gpu_price (gpu_model=? AND price_per_gpu_hour_micro<?)');
+  });
+
+  it('clears matches through the offer index or the match key, never a scan', async () => {
+    expect(await plan(CLEAR_FOR_OFFERS_SQL)).toContain('alert_matches_by_offer (offer_id=?)');
+    expect(await plan(CLEAR_FOR_ALERTS_SQL)).toMatch(/alert_matches_1 \(tenant_id=\? AND alert_id=\?\)/);
+    for (const sql of [CLEAR_FOR_OFFERS_SQL, CLEAR_FOR_ALERTS_SQL]) expect(await plan(sql)).not.toMatch(/SCAN (alert_matches|alerts|offers)\b/);
+  });
+});
