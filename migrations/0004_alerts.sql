@@ -37,11 +37,18 @@ CREATE TABLE `alert_matches` (
 	`alert_id` text NOT NULL,
 	`offer_id` text NOT NULL,
 	`matched_at` integer NOT NULL,
-	`delivery_id` text NOT NULL,
+	`pass_id` text NOT NULL,
 	PRIMARY KEY(`tenant_id`, `alert_id`, `offer_id`)
 );
 --> statement-breakpoint
 CREATE INDEX `alert_matches_by_offer` ON `alert_matches` (`offer_id`);--> statement-breakpoint
+CREATE INDEX `alert_matches_by_pass` ON `alert_matches` (`pass_id`,`tenant_id`,`alert_id`);--> statement-breakpoint
+CREATE TABLE `alert_passes` (
+	`id` text PRIMARY KEY NOT NULL,
+	`state` text NOT NULL,
+	`started_at` integer NOT NULL
+);
+--> statement-breakpoint
 CREATE TABLE `alerts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`tenant_id` text NOT NULL,

@@ -37,7 +37,8 @@ export default {
             `${report.markedUnavailable} stale, ${report.deleted} deleted in ${report.durationMs} ms` +
             (report.live ? `; live: ${report.live.mode} to ${report.live.rooms} rooms in ${report.live.ms} ms` : '') +
             (report.alerts
-              ? `; alerts: ${report.alerts.newMatches} new matches, ${report.alerts.clearedMatches} cleared, ` +
+              ? `; alerts: ${report.alerts.activeAlerts} active (${report.alerts.fullChecks} checked in full), ` +
+                `${report.alerts.newMatches} new matches, ${report.alerts.clearedMatches} cleared, ` +
                 `${report.alerts.webhookDeliveries + report.alerts.liveDeliveries} deliveries in ${report.alerts.ms} ms`
               : '') +
             (failed.length ? `; failed: ${failed.join(', ')}` : ''),

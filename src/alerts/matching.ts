@@ -2,7 +2,7 @@
 // (alert, offer) matches with one delivery per alert, and clear matches whose offer stopped matching
 // (price over the cap, availability below the rule, stale, deleted), so such an offer can fire again.
 //
-// Cost. The work follows what moved, not the size of the market:
+// Cost. The work follows what moved, not the size of the market, and stays inside D1:
 // - Incremental: only offers the ingestion changed (price or availability), marked stale or deleted
 //   can change a match. For each, SQL walks `alerts_active_by_model` (status, model, price cap) from
 //   the offer's price up, so it meets only alerts of its GPU model whose cap the offer is under.
@@ -10,8 +10,11 @@
 // - Full check of one alert (new alerts, then each alert once an hour, and every alert when the
 //   ingestion could not say which offers the sweep touched): a range scan of `offers_model_gpu_price`
 //   (model, price ≤ cap) — the offers under the cap of that one model, not the market.
-// New pairs are read first and then written in one batch with their deliveries, so a match is never
-// stored without the delivery that announces it (the ingestion lease keeps passes from overlapping).
+// Matches are found and stored by INSERT … SELECT, never shipped to the Worker: only each alert's count
+// and cheapest 50 new offers come back, to build its delivery. Two batches: (1) clear what stopped
+// matching and store the new matches, marked with the pass id; (2) the deliveries built from them.
+// A pass whose second batch never ran (the Worker died) stays `matched` and the next pass finishes it,
+// so a stored match always gets its delivery. The ingestion lease keeps passes from overlapping.
 import { randomId } from '../catalog/ids';
 import { chunk } from '../db/client';
 import type { Bindings } from '../env';
@@ -36,6 +39,8 @@ export interface AlertPassReport {
   clearedMatches: number;
   webhookDeliveries: number;
   liveDeliveries: number;
+  /** Earlier passes left unfinished (matches stored, deliveries not) that this one finished. */
+  recovered: number;
   /** Pending webhook deliveries whose queue message was overdue and was sent again. */
   resent: number;
   ms: number;
@@ -46,51 +51,55 @@ export const FULL_CHECK_EVERY_MS = 60 * 60_000;
 /** A pending delivery this far past its due time lost its queue message and is sent again. */
 export const RESEND_AFTER_MS = 10 * 60_000;
 const OFFER_IDS_PER_STATEMENT = 5000;
-const ALERTS_PER_STATEMENT = 500;
-const PAIRS_PER_STATEMENT = 2000;
+/** Few alerts per full-check statement: each statement stays short even when every alert is broad. */
+const ALERTS_PER_STATEMENT = 50;
 const DELIVERIES_PER_STATEMENT = 20;
 const QUEUE_BATCH = 100;
+const PASS_RETENTION_MS = 86_400_000;
 
 export const PAYLOAD_TYPE = 'price_alert.triggered';
-
-interface Pair {
-  tenant_id: string;
-  alert_id: string;
-  offer_id: string;
-  price: number;
-}
-
-const NOT_STORED = `NOT EXISTS (SELECT 1 FROM alert_matches m WHERE m.tenant_id = a.tenant_id AND m.alert_id = a.id AND m.offer_id = o.id)`;
 
 // CROSS JOIN fixes the loop order (SQLite never reorders it): left to right as written. Left to the
 // planner, it would put json_each innermost and scan the id list once per candidate pair.
 
-/** Changed offers → alerts of their model whose cap they are under → the full rule, minus pairs already stored. */
+/** Changed offers → alerts of their model whose cap they are under → the full rule → stored unless already. */
 export const NEW_FOR_OFFERS_SQL = `
-SELECT a.tenant_id, a.id AS alert_id, o.id AS offer_id, o.price_per_gpu_hour_micro AS price
+INSERT INTO alert_matches (tenant_id, alert_id, offer_id, matched_at, pass_id)
+SELECT a.tenant_id, a.id, o.id, ?2, ?3
 FROM json_each(?1) j
 CROSS JOIN offers o ON o.id = j.value
 CROSS JOIN alerts a ON a.status = 'active' AND a.gpu_model = o.gpu_model AND a.max_price_per_gpu_hour_micro >= o.price_per_gpu_hour_micro
-WHERE ${MATCH_SQL} AND ${NOT_STORED}`;
+WHERE ${MATCH_SQL}
+ON CONFLICT DO NOTHING`;
 
-/** Named alerts → offers of their model under their cap → the full rule, minus pairs already stored. */
+/** Named alerts → offers of their model under their cap → the full rule → stored unless already. */
 export const NEW_FOR_ALERTS_SQL = `
-SELECT a.tenant_id, a.id AS alert_id, o.id AS offer_id, o.price_per_gpu_hour_micro AS price
+INSERT INTO alert_matches (tenant_id, alert_id, offer_id, matched_at, pass_id)
+SELECT a.tenant_id, a.id, o.id, ?2, ?3
 FROM json_each(?1) j
 CROSS JOIN alerts a ON a.id = j.value ->> 1 AND a.tenant_id = j.value ->> 0 AND a.status = 'active'
 CROSS JOIN offers o ON o.gpu_model = a.gpu_model AND o.price_per_gpu_hour_micro <= a.max_price_per_gpu_hour_micro
-WHERE ${MATCH_SQL} AND ${NOT_STORED}`;
+WHERE ${MATCH_SQL}
+ON CONFLICT DO NOTHING`;
 
 /** A stored match still holds when its alert is active and its offer exists and passes the rule. */
 const STILL_MATCHES = `EXISTS (SELECT 1 FROM alerts a JOIN offers o ON o.id = alert_matches.offer_id
   WHERE a.tenant_id = alert_matches.tenant_id AND a.id = alert_matches.alert_id AND a.status = 'active' AND ${MATCH_SQL})`;
 
-export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (SELECT value FROM json_each(?1)) AND NOT ${STILL_MATCHES} RETURNING offer_id`;
+export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (SELECT value FROM json_each(?1)) AND NOT ${STILL_MATCHES}`;
 export const CLEAR_FOR_ALERTS_SQL = `DELETE FROM alert_matches
-  WHERE (tenant_id, alert_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)) AND NOT ${STILL_MATCHES} RETURNING offer_id`;
+  WHERE (tenant_id, alert_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)) AND NOT ${STILL_MATCHES}`;
 
-const INSERT_MATCHES_SQL = `INSERT INTO alert_matches (tenant_id, alert_id, offer_id, matched_at, delivery_id)
-  SELECT value ->> 0, value ->> 1, value ->> 2, ?2, value ->> 3 FROM json_each(?1) WHERE true ON CONFLICT DO NOTHING`;
+/** Each alert's new matches of a pass: how many, and the cheapest few with their offers. */
+export const PASS_MATCHES_SQL = `
+SELECT * FROM (
+  SELECT m.tenant_id AS m_tenant_id, m.alert_id AS m_alert_id, COUNT(*) OVER w AS m_count,
+    ROW_NUMBER() OVER (w ORDER BY o.price_per_gpu_hour_micro, o.id) AS m_rank,
+    ${OFFER_COLUMNS.split(',').map((c) => `o.${c.trim()}`).join(', ')}
+  FROM alert_matches m CROSS JOIN offers o ON o.id = m.offer_id
+  WHERE m.pass_id = ?1
+  WINDOW w AS (PARTITION BY m.tenant_id, m.alert_id)
+) WHERE m_rank <= ${MAX_OFFERS_PER_DELIVERY}`;
 
 const DELIVERY_COLUMNS = ['id', 'tenant_id', 'alert_id', 'kind', 'offer_count', 'offer_ids', 'payload'] as const;
 const INSERT_DELIVERIES_SQL = `INSERT INTO alert_deliveries (${DELIVERY_COLUMNS.join(', ')}, status, attempts, created_at, due_at)
@@ -99,6 +108,7 @@ const INSERT_DELIVERIES_SQL = `INSERT INTO alert_deliveries (${DELIVERY_COLUMNS.
 const FIRED_SQL = `UPDATE alerts SET last_fired_at = ?2, fire_count = fire_count + (j.value ->> 2)
   FROM json_each(?1) j WHERE alerts.tenant_id = j.value ->> 0 AND alerts.id = j.value ->> 1`;
 const EVALUATED_SQL = `UPDATE alerts SET evaluated_at = ?2 WHERE (tenant_id, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`;
+const CHANGES_SQL = 'SELECT changes() AS n';
 
 /** The JSON body of one delivery (webhook and live alike), in the Standard Webhooks payload shape. */
 export function alertPayload(alert: AlertRow, offers: OfferRow[], offerCount: number, now: number) {
@@ -121,7 +131,7 @@ export type AlertPayload = ReturnType<typeof alertPayload>;
 interface NewDelivery {
   id: string;
   alert: AlertRow;
-  pairs: Pair[];
+  count: number;
   shown: string[];
   payload: string;
 }
@@ -137,71 +147,53 @@ export async function runAlertPass(env: Bindings, input: AlertPassInput, now: nu
     clearedMatches: 0,
     webhookDeliveries: 0,
     liveDeliveries: 0,
+    recovered: 0,
     resent: 0,
     ms: 0,
   };
+  // Earlier passes that stored matches but died before their deliveries: finish them first.
+  const { results: unfinished } = await db.prepare(`SELECT id, started_at FROM alert_passes WHERE state = 'matched' ORDER BY started_at`).all<{ id: string; started_at: number }>();
+  for (const pass of unfinished) {
+    await finishPass(env, pass.id, pass.started_at, report);
+    report.recovered++;
+  }
+
   const { results: active } = await db
     .prepare(`SELECT tenant_id, id, evaluated_at FROM alerts WHERE status = 'active'`)
     .all<{ tenant_id: string; id: string; evaluated_at: number | null }>();
   report.activeAlerts = active.length;
 
   if (active.length > 0) {
+    const passId = randomId('pas_');
     const full = active.filter((a) => input.changedOfferIds === null || a.evaluated_at === null || a.evaluated_at < now - FULL_CHECK_EVERY_MS);
     report.fullChecks = full.length;
     const changed = full.length < active.length ? (input.changedOfferIds ?? []) : [];
     const offerChunks = chunk(changed, OFFER_IDS_PER_STATEMENT).map((ids) => JSON.stringify(ids));
     const alertChunks = chunk(full, ALERTS_PER_STATEMENT).map((list) => JSON.stringify(list.map((a) => [a.tenant_id, a.id])));
+    const counted = (statement: D1PreparedStatement) => [statement, db.prepare(CHANGES_SQL)];
 
-    // 1. Read the new pairs (nothing written yet).
-    const reads = [...offerChunks.map((json) => db.prepare(NEW_FOR_OFFERS_SQL).bind(json)), ...alertChunks.map((json) => db.prepare(NEW_FOR_ALERTS_SQL).bind(json))];
-    const found = reads.length > 0 ? await db.batch<Pair>(reads) : [];
-    const byAlert = new Map<string, Pair[]>();
-    const seen = new Set<string>();
-    for (const result of found) {
-      for (const pair of result.results) {
-        const key = `${pair.alert_id}\n${pair.offer_id}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const list = byAlert.get(pair.alert_id);
-        if (list) list.push(pair);
-        else byAlert.set(pair.alert_id, [pair]);
-      }
-    }
-    report.newMatches = seen.size;
-
-    // 2. One delivery per alert that gained matches, listing its cheapest offers.
-    const deliveries = await buildDeliveries(db, byAlert, now);
-
-    // 3. Write everything in one batch: cleared matches, new matches with their deliveries, alert counters.
-    const pairsJson = deliveries.flatMap((d) => d.pairs.map((p) => [p.tenant_id, p.alert_id, p.offer_id, d.id]));
-    const writes: D1PreparedStatement[] = [
-      ...offerChunks.map((json) => db.prepare(CLEAR_FOR_OFFERS_SQL).bind(json)),
-      ...alertChunks.map((json) => db.prepare(CLEAR_FOR_ALERTS_SQL).bind(json)),
+    // 1. One batch: clear what stopped matching, store what newly matches (marked with this pass).
+    const clears = [...offerChunks.map((json) => db.prepare(CLEAR_FOR_OFFERS_SQL).bind(json)), ...alertChunks.map((json) => db.prepare(CLEAR_FOR_ALERTS_SQL).bind(json))];
+    const inserts = [
+      ...offerChunks.map((json) => db.prepare(NEW_FOR_OFFERS_SQL).bind(json, now, passId)),
+      ...alertChunks.map((json) => db.prepare(NEW_FOR_ALERTS_SQL).bind(json, now, passId)),
     ];
-    const clears = writes.length;
-    for (const part of chunk(pairsJson, PAIRS_PER_STATEMENT)) writes.push(db.prepare(INSERT_MATCHES_SQL).bind(JSON.stringify(part), now));
-    for (const part of chunk(deliveries, DELIVERIES_PER_STATEMENT)) {
-      const rows = part.map((d) => [d.id, d.alert.tenant_id, d.alert.id, d.alert.delivery_type, d.pairs.length, JSON.stringify(d.shown), d.payload]);
-      writes.push(db.prepare(INSERT_DELIVERIES_SQL).bind(JSON.stringify(rows), now));
-    }
-    if (deliveries.length > 0) {
-      writes.push(db.prepare(FIRED_SQL).bind(JSON.stringify(deliveries.map((d) => [d.alert.tenant_id, d.alert.id, d.pairs.length])), now));
-    }
-    for (const json of alertChunks) writes.push(db.prepare(EVALUATED_SQL).bind(json, now));
-    if (writes.length > 0) {
-      const results = await db.batch(writes);
-      report.clearedMatches = results.slice(0, clears).reduce((sum, r) => sum + r.results.length, 0);
-    }
-
-    // 4. Hand them over: webhooks to the queue, live ones to the tenant's sockets.
-    const webhooks = deliveries.filter((d) => d.alert.delivery_type === 'webhook');
-    const live = deliveries.filter((d) => d.alert.delivery_type === 'live');
-    report.webhookDeliveries = webhooks.length;
-    report.liveDeliveries = live.length;
-    await Promise.all([
-      enqueue(env, webhooks.map((d) => ({ deliveryId: d.id, tenantId: d.alert.tenant_id, alertId: d.alert.id }))),
-      deliverLive(env, live, now),
+    const results = await db.batch<{ n: number }>([
+      db.prepare(`INSERT INTO alert_passes (id, state, started_at) VALUES (?1, 'matched', ?2)`).bind(passId, now),
+      ...clears.flatMap(counted),
+      ...inserts.flatMap(counted),
+      ...alertChunks.map((json) => db.prepare(EVALUATED_SQL).bind(json, now)),
     ]);
+    const changes = (from: number, count: number) => {
+      let sum = 0;
+      for (let i = 0; i < count; i++) sum += results[from + i * 2 + 1]?.results[0]?.n ?? 0;
+      return sum;
+    };
+    report.clearedMatches = changes(1, clears.length);
+    report.newMatches = changes(1 + clears.length * 2, inserts.length);
+
+    // 2. Their deliveries.
+    await finishPass(env, passId, now, report);
   }
 
   report.resent = await resendOverdue(env, now);
@@ -209,32 +201,57 @@ export async function runAlertPass(env: Bindings, input: AlertPassInput, now: nu
   return report;
 }
 
-async function buildDeliveries(db: D1Database, byAlert: Map<string, Pair[]>, now: number): Promise<NewDelivery[]> {
-  if (byAlert.size === 0) return [];
-  const keys = [...byAlert.values()].map((pairs) => [pairs[0]!.tenant_id, pairs[0]!.alert_id]);
-  const alertRows = (
-    await db.batch<AlertRow>(
-      chunk(keys, ALERTS_PER_STATEMENT).map((part) =>
-        db.prepare(`SELECT * FROM alerts WHERE (tenant_id, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)) AND status = 'active'`).bind(JSON.stringify(part)),
-      ),
-    )
-  ).flatMap((r) => r.results);
-  const cheapest = (pairs: Pair[]) =>
-    [...pairs].sort((x, y) => x.price - y.price || (x.offer_id < y.offer_id ? -1 : 1)).slice(0, MAX_OFFERS_PER_DELIVERY).map((p) => p.offer_id);
-  const shownByAlert = new Map(alertRows.map((a) => [a.id, cheapest(byAlert.get(a.id)!)]));
-  const offerIds = [...new Set([...shownByAlert.values()].flat())];
-  const offers = new Map<string, OfferRow>();
-  const offerReads = chunk(offerIds, OFFER_IDS_PER_STATEMENT).map((ids) =>
-    db.prepare(`SELECT ${OFFER_COLUMNS} FROM offers WHERE id IN (SELECT value FROM json_each(?1))`).bind(JSON.stringify(ids)),
-  );
-  if (offerReads.length > 0) for (const r of await db.batch<OfferRow>(offerReads)) for (const row of r.results) offers.set(row.id, row);
-  return alertRows.map((alert) => {
-    const pairs = byAlert.get(alert.id)!;
-    const shown = shownByAlert.get(alert.id)!;
-    const id = randomId('msg_');
-    const payload = alertPayload(alert, shown.map((o) => offers.get(o)!), pairs.length, now);
-    return { id, alert, pairs, shown, payload: JSON.stringify(payload) };
+/**
+ * Builds one delivery per alert from the pass's new matches (its cheapest 50 offers and the count),
+ * stores them with the alerts' counters and marks the pass delivered, in one batch; then hands them over.
+ */
+async function finishPass(env: Bindings, passId: string, now: number, report: AlertPassReport): Promise<void> {
+  const db = env.DB;
+  const { results: rows } = await db.prepare(PASS_MATCHES_SQL).bind(passId).all<OfferRow & { m_tenant_id: string; m_alert_id: string; m_count: number; m_rank: number }>();
+  const byAlert = new Map<string, { tenantId: string; count: number; offers: OfferRow[] }>();
+  for (const { m_tenant_id, m_alert_id, m_count, m_rank: _rank, ...offer } of rows) {
+    let entry = byAlert.get(m_alert_id);
+    if (!entry) byAlert.set(m_alert_id, (entry = { tenantId: m_tenant_id, count: m_count, offers: [] }));
+    entry.offers.push(offer);
+  }
+  const keys = [...byAlert].map(([alertId, e]) => [e.tenantId, alertId]);
+  const alertRows =
+    keys.length === 0
+      ? []
+      : (
+          await db.batch<AlertRow>(
+            chunk(keys, 500).map((part) =>
+              db.prepare(`SELECT * FROM alerts WHERE (tenant_id, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)) AND status = 'active'`).bind(JSON.stringify(part)),
+            ),
+          )
+        ).flatMap((r) => r.results);
+  const deliveries: NewDelivery[] = alertRows.map((alert) => {
+    const { count, offers } = byAlert.get(alert.id)!;
+    offers.sort((x, y) => x.price_per_gpu_hour_micro - y.price_per_gpu_hour_micro || (x.id < y.id ? -1 : 1));
+    return { id: randomId('msg_'), alert, count, shown: offers.map((o) => o.id), payload: JSON.stringify(alertPayload(alert, offers, count, now)) };
   });
+
+  const writes: D1PreparedStatement[] = [];
+  for (const part of chunk(deliveries, DELIVERIES_PER_STATEMENT)) {
+    const values = part.map((d) => [d.id, d.alert.tenant_id, d.alert.id, d.alert.delivery_type, d.count, JSON.stringify(d.shown), d.payload]);
+    writes.push(db.prepare(INSERT_DELIVERIES_SQL).bind(JSON.stringify(values), now));
+  }
+  if (deliveries.length > 0) writes.push(db.prepare(FIRED_SQL).bind(JSON.stringify(deliveries.map((d) => [d.alert.tenant_id, d.alert.id, d.count])), now));
+  writes.push(
+    db.prepare(`UPDATE alert_passes SET state = 'delivered' WHERE id = ?1`).bind(passId),
+    db.prepare(`DELETE FROM alert_passes WHERE state = 'delivered' AND started_at < ?1`).bind(now - PASS_RETENTION_MS),
+  );
+  await db.batch(writes);
+
+  // Hand them over: webhooks to the queue, live ones to the tenant's sockets.
+  const webhooks = deliveries.filter((d) => d.alert.delivery_type === 'webhook');
+  const live = deliveries.filter((d) => d.alert.delivery_type === 'live');
+  report.webhookDeliveries += webhooks.length;
+  report.liveDeliveries += live.length;
+  await Promise.all([
+    enqueue(env, webhooks.map((d) => ({ deliveryId: d.id, tenantId: d.alert.tenant_id, alertId: d.alert.id }))),
+    deliverLive(env, live, now),
+  ]);
 }
 
 /** Sends delivery messages; a failed send is logged, and the overdue sweep sends it again later. */

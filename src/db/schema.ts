@@ -431,10 +431,25 @@ export const alertMatches = sqliteTable(
     alertId: text('alert_id').notNull(),
     offerId: text('offer_id').notNull(),
     matchedAt: integer('matched_at').notNull(),
-    deliveryId: text('delivery_id').notNull(),
+    /** The alert pass that found the match; its delivery is built from the pass's new matches. */
+    passId: text('pass_id').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.alertId, t.offerId] }), index('alert_matches_by_offer').on(t.offerId)],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.alertId, t.offerId] }),
+    index('alert_matches_by_offer').on(t.offerId),
+    index('alert_matches_by_pass').on(t.passId, t.tenantId, t.alertId),
+  ],
 );
+
+/**
+ * One alert pass per ingestion: `matched` once its new matches are stored, `delivered` once their
+ * deliveries are. A pass left `matched` (the Worker died in between) is finished by the next one.
+ */
+export const alertPasses = sqliteTable('alert_passes', {
+  id: text('id').primaryKey(),
+  state: text('state', { enum: ['matched', 'delivered'] }).notNull(),
+  startedAt: integer('started_at').notNull(),
+});
 
 /** One message to an alert's destination: a batch of newly matching offers. `id` is the webhook-id. */
 export const alertDeliveries = sqliteTable(

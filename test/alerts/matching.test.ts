@@ -226,6 +226,27 @@ describe('alert matching after ingestion', { timeout: 30_000 }, () => {
     expect(fired).toBeGreaterThan(20);
   });
 
+  it('finishes, at the next pass, a pass that stored its matches but died before their delivery', async () => {
+    const id = await createAlert({ gpu: 'H100', maxPricePerGpuHour: 2.5 });
+    await env.DB.prepare('ALTER TABLE alert_deliveries RENAME TO alert_deliveries_away').run();
+    try {
+      const broken = await ingestMarket(T0, [h100x1(200, ['us-east-1', 'us-west-1'])], queue);
+      expect(broken.alerts).toBeUndefined();
+    } finally {
+      await env.DB.prepare('ALTER TABLE alert_deliveries_away RENAME TO alert_deliveries').run();
+    }
+    expect(await matchesOf(id)).toHaveLength(2);
+    expect(await env.DB.prepare(`SELECT state FROM alert_passes`).all()).toMatchObject({ results: [{ state: 'matched' }] });
+
+    const next = await ingestMarket(T0 + MIN, [h100x1(200, ['us-east-1', 'us-west-1'])], queue);
+    expect(next.alerts).toMatchObject({ recovered: 1, newMatches: 0, webhookDeliveries: 1 });
+    const deliveries = await deliveriesOf(id);
+    expect(deliveries).toHaveLength(1);
+    expect(deliveries[0]).toMatchObject({ offer_count: 2 });
+    expect(queue.messages).toHaveLength(1);
+    expect((await env.DB.prepare(`SELECT state FROM alert_passes`).all()).results.every((r) => r.state === 'delivered')).toBe(true);
+  });
+
   it('never fails the ingestion when the alert pass fails, and resends a delivery whose queue send failed', async () => {
     const id = await createAlert({ gpu: 'H100', maxPricePerGpuHour: 2.5 });
     await env.DB.prepare('ALTER TABLE alert_matches RENAME TO alert_matches_away').run();
