@@ -6,7 +6,9 @@
 // fresh local D1, serves the Worker with wrangler's dev server (bench/dev-server.mjs, inspector off),
 // and runs BENCH_PASSES ingestions BENCH_GAP_S apart (the simulated prices move every minute). Each
 // pass logs its ingestion line; the alert pass's own figures are read from it: alerts checked in full,
-// new matches, cleared matches, deliveries, and its wall time next to the whole ingestion's.
+// new matches, cleared matches, deliveries, and its wall time next to the whole ingestion's. The Worker
+// is served from a bundle made at the start (`wrangler deploy --dry-run`), as `npm run bench` does, so
+// editing src/ meanwhile cannot restart it mid-run.
 //
 // Pass 1 is the worst case: 100k offers all new and every alert checked in full. Later passes are the
 // steady state: only offers that changed are matched (several thousand a minute in the simulator).
@@ -15,7 +17,7 @@
 // BENCH_GAP_S (60), BENCH_BASELINE (1: first the same passes with no alerts, for the ingestion's own time).
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +84,27 @@ function alertsSql() {
 const LINE = /ingestion (run_\w+): (\d+) offers, (\d+) changed, (\d+) stale, (\d+) deleted in (\d+) ms/;
 const ALERT_PART = /; alerts: (\d+) active \((\d+) checked in full\), (\d+) new matches, (\d+) cleared, (\d+) deliveries in (\d+) ms/;
 
+const sh = (args) => {
+  const res = spawnSync(wrangler, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' } });
+  if (res.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed: ${res.stderr}`);
+};
+
+/** The API bundled once, as `wrangler deploy` would ship it; served with no_bundle (no file watching). */
+function bundle(dir) {
+  const source = join(dir, 'wrangler.source.toml');
+  writeFileSync(source, relocated(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8')), root));
+  const out = join(dir, 'build');
+  sh(['deploy', '--dry-run', '--outdir', out, '-c', source]);
+  const script = readdirSync(out).find((f) => f.endsWith('.js'));
+  const config = join(out, 'wrangler.toml');
+  writeFileSync(config, readFileSync(source, 'utf8').replace(/^main\s*=.*$/m, `main = "${script}"\nno_bundle = true`));
+  return { source, config };
+}
+
+const buildDir = mkdtempSync(join(os.tmpdir(), 'gpubroker-bench-alerts-build-'));
+log('bundling the API (wrangler deploy --dry-run)');
+const built = bundle(buildDir);
+
 async function phase(alerts) {
   const dir = mkdtempSync(join(os.tmpdir(), 'gpubroker-bench-alerts-'));
   const persist = join(dir, 'state');
@@ -98,17 +121,12 @@ async function phase(alerts) {
   };
   const envFile = join(dir, 'worker.env');
   writeFileSync(envFile, Object.entries(vars).map(([k, v]) => `${k}='${v}'`).join('\n') + '\n');
-  const config = join(dir, 'wrangler.toml');
-  writeFileSync(config, relocated(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8')), root));
-  const sh = (args) => {
-    const res = spawnSync(wrangler, args, { cwd: root, encoding: 'utf8', env: { ...process.env, CI: 'true', WRANGLER_SEND_METRICS: 'false' } });
-    if (res.status !== 0) throw new Error(`wrangler ${args.join(' ')} failed: ${res.stderr}`);
-  };
-  sh(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '--config', config]);
+  const config = built.config;
+  sh(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist, '--config', built.source]);
   if (alerts > 0) {
     const file = join(dir, 'alerts.sql');
     writeFileSync(file, alertsSql());
-    sh(['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--config', config, '--file', file]);
+    sh(['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--config', built.source, '--file', file]);
   }
 
   const port = await freePort();
@@ -156,7 +174,8 @@ async function phase(alerts) {
       if (i > 0) await sleep(GAP_S * 1000);
       const seen = lines.length;
       const done = next(600_000);
-      await fetch(`${base}/__scheduled?cron=${encodeURIComponent('* * * * *')}`).then((r) => r.arrayBuffer());
+      // miniflare's own trigger (no /__scheduled without wrangler's bundling); its answer is not awaited.
+      fetch(`${base}/cdn-cgi/handler/scheduled?cron=${encodeURIComponent('* * * * *').replace(/%20/g, '+')}`, { signal: AbortSignal.timeout(900_000) }).catch(() => {});
       while (lines.length === seen) await done;
       const m = lines[lines.length - 1];
       const pass = {
@@ -188,6 +207,7 @@ const timeout = setTimeout(() => {
 const baseline = BASELINE ? await phase(0) : [];
 const withAlerts = await phase(ALERTS);
 clearTimeout(timeout);
+rmSync(buildDir, { recursive: true, force: true });
 
 console.log(
   `\n### Price alerts: ${ALERTS} alerts of ${TENANTS} tenants over ${OFFERS.toLocaleString('en')} offers, ${PASSES} passes ${GAP_S} s apart ` +

@@ -4,9 +4,12 @@
 //
 // Cost. The work follows what moved, not the size of the market, and stays inside D1:
 // - Incremental: only offers the ingestion changed (price or availability), marked stale or deleted
-//   can change a match. For each, SQL walks `alerts_active_by_model` (status, model, price cap) from
-//   the offer's price up, so it meets only alerts of its GPU model whose cap the offer is under.
-//   Work ≈ changed offers × alerts that could want them; an unchanged market costs one small read.
+//   can change a match. A changed offer's state before the pass is its previous price_history row;
+//   when only its price moved, it can only start or stop matching the alerts whose cap lies between
+//   the old and the new price, a range of `alerts_active_by_model` (status, model, price cap). So a
+//   price wiggle costs a few index probes, whatever the number of alerts; a new offer or an
+//   availability change meets the alerts of its model whose cap it is under; a deleted offer, or one
+//   whose availability changed, has its stored matches re-checked. An unchanged market costs one read.
 // - Full check of one alert (new alerts, then each alert once an hour, and every alert when the
 //   ingestion could not say which offers the sweep touched): a range scan of `offers_model_gpu_price`
 //   (model, price ≤ cap) — the offers under the cap of that one model, not the market.
@@ -62,13 +65,29 @@ export const PAYLOAD_TYPE = 'price_alert.triggered';
 // CROSS JOIN fixes the loop order (SQLite never reorders it): left to right as written. Left to the
 // planner, it would put json_each innermost and scan the id list once per candidate pair.
 
-/** Changed offers → alerts of their model whose cap they are under → the full rule → stored unless already. */
+/**
+ * The state a changed offer had before this pass: its second newest price_history row (the newest is
+ * this pass's; an offer marked stale has its 'unavailable' row newest). Absent for a new offer.
+ */
+const PRIOR_JOIN = (offerId: string) =>
+  `LEFT JOIN price_history h ON h.id = (SELECT p.id FROM price_history p WHERE p.offer_id = ${offerId} ORDER BY p.observed_at DESC, p.id DESC LIMIT 1 OFFSET 1)`;
+const NO_CAP_LIMIT = '9223372036854775807';
+
+/**
+ * Changed offers → the alerts of their model that they may newly match → the full rule → stored unless
+ * already. When only the price moved, that is the alerts whose cap lies in [new price, old price): a
+ * price wiggle meets a handful of alerts, not every alert of the model. A new offer, or one whose
+ * availability changed, meets every alert whose cap it is under.
+ */
 export const NEW_FOR_OFFERS_SQL = `
 INSERT INTO alert_matches (tenant_id, alert_id, offer_id, matched_at, pass_id)
 SELECT a.tenant_id, a.id, o.id, ?2, ?3
 FROM json_each(?1) j
 CROSS JOIN offers o ON o.id = j.value
-CROSS JOIN alerts a ON a.status = 'active' AND a.gpu_model = o.gpu_model AND a.max_price_per_gpu_hour_micro >= o.price_per_gpu_hour_micro
+${PRIOR_JOIN('o.id')}
+CROSS JOIN alerts a ON a.status = 'active' AND a.gpu_model = o.gpu_model
+  AND a.max_price_per_gpu_hour_micro >= o.price_per_gpu_hour_micro
+  AND a.max_price_per_gpu_hour_micro < CASE WHEN h.id IS NULL OR h.availability <> o.availability THEN ${NO_CAP_LIMIT} ELSE h.price_per_gpu_hour_micro END
 WHERE ${MATCH_SQL}
 ON CONFLICT DO NOTHING`;
 
@@ -86,7 +105,23 @@ ON CONFLICT DO NOTHING`;
 const STILL_MATCHES = `EXISTS (SELECT 1 FROM alerts a JOIN offers o ON o.id = alert_matches.offer_id
   WHERE a.tenant_id = alert_matches.tenant_id AND a.id = alert_matches.alert_id AND a.status = 'active' AND ${MATCH_SQL})`;
 
-export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (SELECT value FROM json_each(?1)) AND NOT ${STILL_MATCHES}`;
+/** A price rise clears the alerts whose cap lies in [old price, new price), found the same way. */
+export const CLEAR_RISEN_SQL = `DELETE FROM alert_matches WHERE (tenant_id, alert_id, offer_id) IN (
+  SELECT a.tenant_id, a.id, o.id
+  FROM json_each(?1) j
+  CROSS JOIN offers o ON o.id = j.value
+  ${PRIOR_JOIN('o.id')}
+  CROSS JOIN alerts a ON a.status = 'active' AND a.gpu_model = o.gpu_model
+    AND a.max_price_per_gpu_hour_micro >= h.price_per_gpu_hour_micro AND a.max_price_per_gpu_hour_micro < o.price_per_gpu_hour_micro
+  WHERE h.availability = o.availability)`;
+
+/** Offers deleted, of unknown prior, or whose availability changed: each of their matches is checked. */
+export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (
+  SELECT j.value FROM json_each(?1) j
+  LEFT JOIN offers o ON o.id = j.value
+  ${PRIOR_JOIN('j.value')}
+  WHERE o.id IS NULL OR h.id IS NULL OR h.availability <> o.availability)
+AND NOT ${STILL_MATCHES}`;
 export const CLEAR_FOR_ALERTS_SQL = `DELETE FROM alert_matches
   WHERE (tenant_id, alert_id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1)) AND NOT ${STILL_MATCHES}`;
 
@@ -173,7 +208,10 @@ export async function runAlertPass(env: Bindings, input: AlertPassInput, now: nu
     const counted = (statement: D1PreparedStatement) => [statement, db.prepare(CHANGES_SQL)];
 
     // 1. One batch: clear what stopped matching, store what newly matches (marked with this pass).
-    const clears = [...offerChunks.map((json) => db.prepare(CLEAR_FOR_OFFERS_SQL).bind(json)), ...alertChunks.map((json) => db.prepare(CLEAR_FOR_ALERTS_SQL).bind(json))];
+    const clears = [
+      ...offerChunks.flatMap((json) => [db.prepare(CLEAR_RISEN_SQL).bind(json), db.prepare(CLEAR_FOR_OFFERS_SQL).bind(json)]),
+      ...alertChunks.map((json) => db.prepare(CLEAR_FOR_ALERTS_SQL).bind(json)),
+    ];
     const inserts = [
       ...offerChunks.map((json) => db.prepare(NEW_FOR_OFFERS_SQL).bind(json, now, passId)),
       ...alertChunks.map((json) => db.prepare(NEW_FOR_ALERTS_SQL).bind(json, now, passId)),

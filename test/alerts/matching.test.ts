@@ -182,19 +182,26 @@ describe('alert matching after ingestion', { timeout: 30_000 }, () => {
   });
 
   it('keeps the stored matches equal to the rule applied by hand to the whole simulated market, pass after pass', async () => {
-    const rules = [
+    const rules: (Record<string, unknown> & { gpu: string; maxPricePerGpuHour: number })[] = [
       { gpu: 'RTX-4090', maxPricePerGpuHour: 0.4 },
       { gpu: 'A100-80GB', maxPricePerGpuHour: 1.6, pricing: ['spot', 'interruptible'], minAvailability: 'available' },
-      { gpu: 'H100', maxPricePerGpuHour: 3, minGpuCount: 2, region: 'eu-' },
+      { gpu: 'H100-80GB', maxPricePerGpuHour: 3, minGpuCount: 2, region: 'eu-' },
       { gpu: 'L40S', maxPricePerGpuHour: 1.2, countries: ['US', 'CA'], maxGpuCount: 4 },
+      // Caps across each model's price range, so prices moving between passes cross them both ways.
+      ...[
+        ['H100-80GB', 2.49],
+        ['A100-80GB', 1.59],
+        ['RTX-4090', 0.39],
+        ['L40S', 0.95],
+      ].flatMap(([gpu, base]) => [0.55, 0.8, 1.05].map((f) => ({ gpu: gpu as string, maxPricePerGpuHour: Math.round((base as number) * f * 1000) / 1000 }))),
     ];
     const ids = [];
     for (const rule of rules) ids.push(await createAlert(rule, { type: 'live' }));
-    const truth = (rows: OfferRow[], rule: (typeof rules)[number] & Record<string, unknown>, model: string) =>
+    const truth = (rows: OfferRow[], rule: (typeof rules)[number]) =>
       rows
         .filter(
           (o) =>
-            o.gpu_model === model &&
+            o.gpu_model === rule.gpu &&
             o.price_per_gpu_hour_micro <= rule.maxPricePerGpuHour * 1e6 &&
             (o.availability === 'available' || (o.availability === 'limited' && rule.minAvailability !== 'available')) &&
             (!rule.pricing || (rule.pricing as string[]).includes(o.pricing)) &&
@@ -205,13 +212,12 @@ describe('alert matching after ingestion', { timeout: 30_000 }, () => {
         )
         .map((o) => o.id)
         .sort();
-    const models = ['RTX-4090', 'A100-80GB', 'H100-80GB', 'L40S'];
     let previous: string[][] = rules.map(() => []);
     let fired = 0;
-    for (const minutes of [0, 3, 7, 12, 20, 33]) {
+    for (const minutes of [0, 1, 2, 3, 7, 12, 20, 33, 34]) {
       await ingestSim(T0 + minutes * MIN, queue);
       const { results: rows } = await env.DB.prepare('SELECT * FROM offers').all<OfferRow>();
-      const expected = rules.map((rule, i) => truth(rows, rule, models[i]!));
+      const expected = rules.map((rule) => truth(rows, rule));
       for (let i = 0; i < rules.length; i++) {
         expect(await matchesOf(ids[i]!)).toEqual(expected[i]);
         // What fired this pass is exactly what matches now and did not before.
@@ -223,7 +229,7 @@ describe('alert matching after ingestion', { timeout: 30_000 }, () => {
       }
       previous = expected;
     }
-    expect(fired).toBeGreaterThan(20);
+    expect(fired).toBeGreaterThan(100);
   });
 
   it('finishes, at the next pass, a pass that stored its matches but died before their delivery', async () => {
