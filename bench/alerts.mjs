@@ -189,6 +189,8 @@ async function phase(alerts) {
         cleared: m[10] === undefined ? null : Number(m[10]),
         deliveries: m[11] === undefined ? null : Number(m[11]),
         alertMs: m[12] === undefined ? null : Number(m[12]),
+        // The machine is shared: the 1-minute load average when the pass ended says how much.
+        load: round(os.loadavg()[0], 1),
       };
       log(JSON.stringify(pass));
       passes.push(pass);
@@ -213,12 +215,12 @@ console.log(
   `\n### Price alerts: ${ALERTS} alerts of ${TENANTS} tenants over ${OFFERS.toLocaleString('en')} offers, ${PASSES} passes ${GAP_S} s apart ` +
     `(${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version})\n`,
 );
-console.log('| Pass | Offers changed | Alerts checked in full | New matches | Cleared | Deliveries | Alert pass | Ingestion with alerts | Ingestion without alerts (baseline) |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log('| Pass | Offers changed | Alerts checked in full | New matches | Cleared | Deliveries | Alert pass | Ingestion with alerts | Ingestion without alerts (baseline) | Load avg (with / without) |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const p of withAlerts) {
   const b = baseline[p.pass - 1];
   console.log(
-    `| ${p.pass} | ${p.changed.toLocaleString('en')} | ${p.fullChecks} | ${p.newMatches} | ${p.cleared} | ${p.deliveries} | ${p.alertMs} ms | ${p.ingestionMs} ms | ${b ? `${b.ingestionMs} ms` : '—'} |`,
+    `| ${p.pass} | ${p.changed.toLocaleString('en')} | ${p.fullChecks} | ${p.newMatches} | ${p.cleared} | ${p.deliveries} | ${p.alertMs} ms | ${p.ingestionMs} ms | ${b ? `${b.ingestionMs} ms` : '—'} | ${p.load} / ${b ? b.load : '—'} |`,
   );
 }
 const steady = withAlerts.slice(1);

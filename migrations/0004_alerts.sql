@@ -41,7 +41,6 @@ CREATE TABLE `alert_matches` (
 	PRIMARY KEY(`tenant_id`, `alert_id`, `offer_id`)
 );
 --> statement-breakpoint
-CREATE INDEX `alert_matches_by_offer` ON `alert_matches` (`offer_id`);--> statement-breakpoint
 CREATE INDEX `alert_matches_by_pass` ON `alert_matches` (`pass_id`,`tenant_id`,`alert_id`);--> statement-breakpoint
 CREATE TABLE `alert_passes` (
 	`id` text PRIMARY KEY NOT NULL,

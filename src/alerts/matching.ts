@@ -115,11 +115,19 @@ export const CLEAR_RISEN_SQL = `DELETE FROM alert_matches WHERE (tenant_id, aler
     AND a.max_price_per_gpu_hour_micro >= h.price_per_gpu_hour_micro AND a.max_price_per_gpu_hour_micro < o.price_per_gpu_hour_micro
   WHERE h.availability = o.availability)`;
 
-/** Offers deleted, of unknown prior, or whose availability changed: each of their matches is checked. */
-export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE offer_id IN (
-  SELECT j.value FROM json_each(?1) j
+/**
+ * Offers deleted, of unknown prior, or whose availability changed: every match they can hold (the
+ * alerts of their model whose cap is at least their old price; any cap when that is unknown) is
+ * checked against the rule.
+ */
+export const CLEAR_FOR_OFFERS_SQL = `DELETE FROM alert_matches WHERE (tenant_id, alert_id, offer_id) IN (
+  SELECT a.tenant_id, a.id, j.value
+  FROM json_each(?1) j
   LEFT JOIN offers o ON o.id = j.value
   ${PRIOR_JOIN('j.value')}
+  CROSS JOIN alerts a ON a.status = 'active'
+    AND a.gpu_model = COALESCE(o.gpu_model, (SELECT p.gpu_model FROM price_history p WHERE p.offer_id = j.value ORDER BY p.observed_at DESC, p.id DESC LIMIT 1))
+    AND a.max_price_per_gpu_hour_micro >= CASE WHEN o.id IS NULL OR h.id IS NULL THEN 0 ELSE h.price_per_gpu_hour_micro END
   WHERE o.id IS NULL OR h.id IS NULL OR h.availability <> o.availability)
 AND NOT ${STILL_MATCHES}`;
 export const CLEAR_FOR_ALERTS_SQL = `DELETE FROM alert_matches

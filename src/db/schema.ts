@@ -378,8 +378,10 @@ export const deploymentJobs = sqliteTable(
 
 // ---------------------------------------------------------------------------------------------
 // Price alerts (src/alerts/). Tenant-owned: every row has tenant_id and the API's indexes lead with
-// it. The matcher, which runs across tenants after each ingestion, has its own two indexes:
-// alerts by (status, model, price cap) and matches by offer.
+// it. The matcher, which runs across tenants after each ingestion, has its own two indexes: alerts by
+// (status, model, price cap), and matches by the pass that found them. (No index of matches by offer:
+// on a first pass that stores millions of matches it cost more than all else; the matcher reaches a
+// changed offer's matches through the alerts that can hold them instead.)
 
 /** A tenant's watch on the market: a rule over offers and where to deliver what newly matches it. */
 export const alerts = sqliteTable(
@@ -436,7 +438,6 @@ export const alertMatches = sqliteTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.alertId, t.offerId] }),
-    index('alert_matches_by_offer').on(t.offerId),
     index('alert_matches_by_pass').on(t.passId, t.tenantId, t.alertId),
   ],
 );

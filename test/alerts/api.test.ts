@@ -2,7 +2,9 @@
 // the field; roles, plan limits, Idempotency-Key, and another tenant's alert answering 404.
 import { env } from 'cloudflare:workers';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { setAlertsFetch } from '../../src/alerts/outbound';
 import { openSecret } from '../../src/alerts/secret-box';
+import worker from '../../src/index';
 import { PLANS } from '../../src/billing/plans';
 import { api } from '../helpers';
 import { auditRows, idem, send, type ProblemBody } from '../tenancy/calls';
@@ -140,7 +142,6 @@ describe('POST /v1/alerts', () => {
   });
 
   it('answers 503 with Retry-After when the URL cannot be checked because DNS is down', async () => {
-    const { setAlertsFetch } = await import('../../src/alerts/outbound');
     setAlertsFetch(async () => new Response('unavailable', { status: 502 }));
     const res = await send<ProblemBody>('POST', '/v1/alerts', t.ownerToken, webhookAlert());
     expect(res.status).toBe(503);
@@ -149,7 +150,6 @@ describe('POST /v1/alerts', () => {
   });
 
   it('accepts a local receiver when ALERTS_ALLOW_PRIVATE_URLS is set, without resolving it', async () => {
-    const { default: worker } = await import('../../src/index');
     const request = new Request('http://gpubroker.test/v1/alerts', {
       method: 'POST',
       headers: { authorization: `Bearer ${t.ownerToken}`, 'content-type': 'application/json' },

@@ -29,11 +29,13 @@ describe('alert matching query plans', () => {
     expect(p).toContain('offers_model_gpu_price (gpu_model=? AND price_per_gpu_hour_micro<?)');
   });
 
-  it('clears matches through the offer index or the match key, never a scan', async () => {
-    expect(await plan(CLEAR_FOR_OFFERS_SQL, '[]')).toContain('alert_matches_by_offer (offer_id=?)');
+  it('clears matches through the alerts that can hold them and the match key, never a scan', async () => {
+    const forOffers = await plan(CLEAR_FOR_OFFERS_SQL, '[]');
+    expect(forOffers).toMatch(/alert_matches_1 \(tenant_id=\? AND alert_id=\? AND offer_id=\?\)/);
+    expect(forOffers).toContain('alerts_active_by_model (status=? AND gpu_model=? AND max_price_per_gpu_hour_micro>?)');
     expect(await plan(CLEAR_FOR_ALERTS_SQL, '[]')).toMatch(/alert_matches_1 \(tenant_id=\? AND alert_id=\?\)/);
     expect(await plan(CLEAR_RISEN_SQL, '[]')).toMatch(/alert_matches_1 \(tenant_id=\? AND alert_id=\? AND offer_id=\?\)/);
-    for (const sql of [CLEAR_FOR_OFFERS_SQL, CLEAR_FOR_ALERTS_SQL]) expect(await plan(sql, '[]')).not.toMatch(/SCAN (alert_matches|alerts|offers)\b/);
+    for (const sql of [CLEAR_FOR_OFFERS_SQL, CLEAR_FOR_ALERTS_SQL, CLEAR_RISEN_SQL]) expect(await plan(sql, '[]')).not.toMatch(/SCAN (alert_matches|alerts|offers|a|o|h|p)\b/);
   });
 
   it("reads a pass's new matches through the pass index, each offer by its key", async () => {
