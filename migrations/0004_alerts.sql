@@ -45,7 +45,8 @@ CREATE INDEX `alert_matches_by_pass` ON `alert_matches` (`pass_id`,`tenant_id`,`
 CREATE TABLE `alert_passes` (
 	`id` text PRIMARY KEY NOT NULL,
 	`state` text NOT NULL,
-	`started_at` integer NOT NULL
+	`started_at` integer NOT NULL,
+	`finished_by` text
 );
 --> statement-breakpoint
 CREATE TABLE `alerts` (

@@ -16,8 +16,9 @@
 // Matches are found and stored by INSERT … SELECT, never shipped to the Worker: only each alert's count
 // and cheapest 50 new offers come back, to build its delivery. Two batches: (1) clear what stopped
 // matching and store the new matches, marked with the pass id; (2) the deliveries built from them.
-// A pass whose second batch never ran (the Worker died) stays `matched` and the next pass finishes it,
-// so a stored match always gets its delivery. The ingestion lease keeps passes from overlapping.
+// A pass whose second batch never ran (the Worker died) stays `matched` and a later pass finishes it,
+// so a stored match always gets its delivery; should two finish the same pass (a pass slower than the
+// ingestion lease), the batch of the second writes nothing, so a pass is delivered once.
 import { randomId } from '../catalog/ids';
 import { chunk } from '../db/client';
 import type { Bindings } from '../env';
@@ -59,6 +60,8 @@ const ALERTS_PER_STATEMENT = 50;
 const DELIVERIES_PER_STATEMENT = 20;
 const QUEUE_BATCH = 100;
 const PASS_RETENTION_MS = 86_400_000;
+/** An unfinished pass is taken over only after this long, so a slow pass is rarely duplicated (never delivered twice). */
+const RECOVER_AFTER_MS = 5 * 60_000;
 
 export const PAYLOAD_TYPE = 'price_alert.triggered';
 
@@ -145,11 +148,13 @@ SELECT * FROM (
 ) WHERE m_rank <= ${MAX_OFFERS_PER_DELIVERY}`;
 
 const DELIVERY_COLUMNS = ['id', 'tenant_id', 'alert_id', 'kind', 'offer_count', 'offer_ids', 'payload'] as const;
+/** Written only by the finisher that claimed the pass (?3 the pass, ?4 its token), so a pass is delivered once. */
+const FINISHER = `(SELECT finished_by FROM alert_passes WHERE id = ?3) = ?4`;
+const CLAIM_PASS_SQL = `UPDATE alert_passes SET state = 'delivered', finished_by = ?2 WHERE id = ?1 AND state = 'matched'`;
 const INSERT_DELIVERIES_SQL = `INSERT INTO alert_deliveries (${DELIVERY_COLUMNS.join(', ')}, status, attempts, created_at, due_at)
-  SELECT ${DELIVERY_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')}, 'pending', 0, ?2, ?2 FROM json_each(?1)`;
-
+  SELECT ${DELIVERY_COLUMNS.map((_, i) => `value ->> ${i}`).join(', ')}, 'pending', 0, ?2, ?2 FROM json_each(?1) WHERE ${FINISHER}`;
 const FIRED_SQL = `UPDATE alerts SET last_fired_at = ?2, fire_count = fire_count + (j.value ->> 2)
-  FROM json_each(?1) j WHERE alerts.tenant_id = j.value ->> 0 AND alerts.id = j.value ->> 1`;
+  FROM json_each(?1) j WHERE alerts.tenant_id = j.value ->> 0 AND alerts.id = j.value ->> 1 AND ${FINISHER}`;
 const EVALUATED_SQL = `UPDATE alerts SET evaluated_at = ?2 WHERE (tenant_id, id) IN (SELECT value ->> 0, value ->> 1 FROM json_each(?1))`;
 const CHANGES_SQL = 'SELECT changes() AS n';
 
@@ -195,11 +200,11 @@ export async function runAlertPass(env: Bindings, input: AlertPassInput, now: nu
     ms: 0,
   };
   // Earlier passes that stored matches but died before their deliveries: finish them first.
-  const { results: unfinished } = await db.prepare(`SELECT id, started_at FROM alert_passes WHERE state = 'matched' ORDER BY started_at`).all<{ id: string; started_at: number }>();
-  for (const pass of unfinished) {
-    await finishPass(env, pass.id, pass.started_at, report);
-    report.recovered++;
-  }
+  const { results: unfinished } = await db
+    .prepare(`SELECT id, started_at FROM alert_passes WHERE state = 'matched' AND started_at < ?1 ORDER BY started_at`)
+    .bind(now - RECOVER_AFTER_MS)
+    .all<{ id: string; started_at: number }>();
+  for (const pass of unfinished) if (await finishPass(env, pass.id, pass.started_at, report)) report.recovered++;
 
   const { results: active } = await db
     .prepare(`SELECT tenant_id, id, evaluated_at FROM alerts WHERE status = 'active'`)
@@ -249,9 +254,10 @@ export async function runAlertPass(env: Bindings, input: AlertPassInput, now: nu
 
 /**
  * Builds one delivery per alert from the pass's new matches (its cheapest 50 offers and the count),
- * stores them with the alerts' counters and marks the pass delivered, in one batch; then hands them over.
+ * stores them with the alerts' counters and marks the pass delivered, in one batch; then hands them
+ * over. False when another finisher delivered the pass first (the batch then wrote nothing).
  */
-async function finishPass(env: Bindings, passId: string, now: number, report: AlertPassReport): Promise<void> {
+async function finishPass(env: Bindings, passId: string, now: number, report: AlertPassReport): Promise<boolean> {
   const db = env.DB;
   const { results: rows } = await db.prepare(PASS_MATCHES_SQL).bind(passId).all<OfferRow & { m_tenant_id: string; m_alert_id: string; m_count: number; m_rank: number }>();
   const byAlert = new Map<string, { tenantId: string; count: number; offers: OfferRow[] }>();
@@ -277,17 +283,21 @@ async function finishPass(env: Bindings, passId: string, now: number, report: Al
     return { id: randomId('msg_'), alert, count, shown: offers.map((o) => o.id), payload: JSON.stringify(alertPayload(alert, offers, count, now)) };
   });
 
-  const writes: D1PreparedStatement[] = [];
+  const token = randomId('fin_');
+  const writes: D1PreparedStatement[] = [db.prepare(CLAIM_PASS_SQL).bind(passId, token)];
   for (const part of chunk(deliveries, DELIVERIES_PER_STATEMENT)) {
     const values = part.map((d) => [d.id, d.alert.tenant_id, d.alert.id, d.alert.delivery_type, d.count, JSON.stringify(d.shown), d.payload]);
-    writes.push(db.prepare(INSERT_DELIVERIES_SQL).bind(JSON.stringify(values), now));
+    writes.push(db.prepare(INSERT_DELIVERIES_SQL).bind(JSON.stringify(values), now, passId, token));
   }
-  if (deliveries.length > 0) writes.push(db.prepare(FIRED_SQL).bind(JSON.stringify(deliveries.map((d) => [d.alert.tenant_id, d.alert.id, d.count])), now));
+  if (deliveries.length > 0) {
+    writes.push(db.prepare(FIRED_SQL).bind(JSON.stringify(deliveries.map((d) => [d.alert.tenant_id, d.alert.id, d.count])), now, passId, token));
+  }
   writes.push(
-    db.prepare(`UPDATE alert_passes SET state = 'delivered' WHERE id = ?1`).bind(passId),
     db.prepare(`DELETE FROM alert_passes WHERE state = 'delivered' AND started_at < ?1`).bind(now - PASS_RETENTION_MS),
+    db.prepare(`SELECT finished_by = ?2 AS won FROM alert_passes WHERE id = ?1`).bind(passId, token),
   );
-  await db.batch(writes);
+  const results = await db.batch<{ won: number }>(writes);
+  if (results[results.length - 1]?.results[0]?.won !== 1) return false;
 
   // Hand them over: webhooks to the queue, live ones to the tenant's sockets.
   const webhooks = deliveries.filter((d) => d.alert.delivery_type === 'webhook');
@@ -298,6 +308,7 @@ async function finishPass(env: Bindings, passId: string, now: number, report: Al
     enqueue(env, webhooks.map((d) => ({ deliveryId: d.id, tenantId: d.alert.tenant_id, alertId: d.alert.id }))),
     deliverLive(env, live, now),
   ]);
+  return true;
 }
 
 /** Sends delivery messages; a failed send is logged, and the overdue sweep sends it again later. */

@@ -444,12 +444,14 @@ export const alertMatches = sqliteTable(
 
 /**
  * One alert pass per ingestion: `matched` once its new matches are stored, `delivered` once their
- * deliveries are. A pass left `matched` (the Worker died in between) is finished by the next one.
+ * deliveries are. A pass left `matched` (the Worker died in between) is finished by a later one.
  */
 export const alertPasses = sqliteTable('alert_passes', {
   id: text('id').primaryKey(),
   state: text('state', { enum: ['matched', 'delivered'] }).notNull(),
   startedAt: integer('started_at').notNull(),
+  /** Random token of the writer that delivered the pass: two finishers race, only one writes deliveries. */
+  finishedBy: text('finished_by'),
 });
 
 /** One message to an alert's destination: a batch of newly matching offers. `id` is the webhook-id. */
