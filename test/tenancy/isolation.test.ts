@@ -13,6 +13,7 @@ import type { Role } from '../../src/tenancy/principal';
 import { api, json } from '../helpers';
 import { addApiKey, addMember, createTenant, type TestTenant } from './fixtures';
 import { insertDeployment } from '../deployments/fixtures';
+import { insertAlert } from '../alerts/fixtures';
 import { idem, send, type ProblemBody } from './calls';
 
 /** Id-taking routes that serve public market data, not tenant rows. Anything else must be listed below. */
@@ -55,6 +56,21 @@ const TENANT_ID_ROUTES: Record<string, TenantIdRoute> = {
       } satisfies TenantIdRoute,
     ]),
   ),
+  ...Object.fromEntries(
+    (
+      [
+        ['/v1/alerts/{id}', { get: undefined, delete: undefined }],
+        ['/v1/alerts/{id}/deliveries', { get: undefined }],
+      ] as const
+    ).map(([path, bodies]) => [
+      path,
+      {
+        make: insertAlert,
+        snapshot: (tenantId: string, id: string) => env.DB.prepare('SELECT * FROM alerts WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
+        bodies,
+      } satisfies TenantIdRoute,
+    ]),
+  ),
 };
 
 /** Ids that exist in no tenant, per route, for the "same as missing" comparison. */
@@ -65,6 +81,8 @@ const MISSING_IDS: Record<string, string> = {
   '/v1/deployments/{id}/events': 'dep_0000000000000000',
   '/v1/deployments/{id}/stop': 'dep_0000000000000000',
   '/v1/deployments/{id}/start': 'dep_0000000000000000',
+  '/v1/alerts/{id}': 'alr_0000000000000000',
+  '/v1/alerts/{id}/deliveries': 'alr_0000000000000000',
 };
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
@@ -122,7 +140,8 @@ describe('tenant isolation', () => {
     }
   });
 
-  it("answers 404 to every role of tenant A for tenant B's objects on every id-taking route, and changes nothing", async () => {
+  // Every caller × every id-taking route × every method: many requests, so more than the default 5 s.
+  it("answers 404 to every role of tenant A for tenant B's objects on every id-taking route, and changes nothing", { timeout: 30_000 }, async () => {
     const doc = await openApi();
     const callers = await callersOf(a);
     const bAuditBefore = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
@@ -158,21 +177,22 @@ describe('tenant isolation', () => {
         }
       }
     }
-    // 8 route-methods × 8 callers; owners and admins always reach the lookup.
-    expect(outcomes).toHaveLength(64);
+    // 11 route-methods × 8 callers; owners and admins always reach the lookup.
+    expect(outcomes).toHaveLength(88);
     expect(outcomes.filter((o) => /A's (owner|admin) /.test(o)).every((o) => o.endsWith(': 404'))).toBe(true);
     const bAuditAfter = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     expect(bAuditAfter).toEqual(bAuditBefore);
   });
 
-  it("never shows tenant B's rows in any of tenant A's lists, for any role", async () => {
-    // Give B members, keys and audit rows of its own.
+  it("never shows tenant B's rows in any of tenant A's lists, for any role", { timeout: 30_000 }, async () => {
+    // Give B members, keys, an alert and audit rows of its own.
     const bMember = await addMember(b.tenantId, 'member');
+    const bAlert = await insertAlert(b.tenantId);
     const bKey = await send<{ id: string; key: string; preview: string }>('POST', '/v1/api-keys', b.ownerToken, { name: 'B secret key', role: 'viewer' }, idem());
     expect(bKey.status).toBe(201);
     expect((await send('PATCH', `/v1/members/${bMember.userId}`, b.ownerToken, { role: 'viewer' })).status).toBe(200);
     const { results: bAudit } = await env.DB.prepare('SELECT id FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).all<{ id: string }>();
-    const bSecrets = [b.tenantId, b.ownerId, b.ownerEmail, b.apiKeyId, bMember.userId, bMember.email, bKey.body.id, bKey.body.key, bKey.body.preview, 'Tenant B', 'B secret key', ...bAudit.map((r) => r.id)];
+    const bSecrets = [b.tenantId, b.ownerId, b.ownerEmail, b.apiKeyId, bMember.userId, bMember.email, bKey.body.id, bKey.body.key, bKey.body.preview, 'Tenant B', 'B secret key', bAlert, ...bAudit.map((r) => r.id)];
 
     // Give A rows in each list too, so an empty list cannot pass by accident.
     await addMember(a.tenantId, 'viewer');
