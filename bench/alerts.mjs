@@ -14,7 +14,8 @@
 // steady state: only offers that changed are matched (several thousand a minute in the simulator).
 //
 // Settings: BENCH_OFFERS (100000), BENCH_ALERTS (1000), BENCH_TENANTS (100), BENCH_PASSES (4),
-// BENCH_GAP_S (60), BENCH_BASELINE (1: first the same passes with no alerts, for the ingestion's own time).
+// BENCH_GAP_S (60), BENCH_BASELINE (1: first the same passes with no alerts, for the ingestion's own time),
+// BENCH_CAPS (0.5-1.0: each alert's price cap, drawn between these fractions of its model's base price).
 import { spawn, spawnSync } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +32,8 @@ const TENANTS = Number(process.env.BENCH_TENANTS ?? 100);
 const PASSES = Number(process.env.BENCH_PASSES ?? 4);
 const GAP_S = Number(process.env.BENCH_GAP_S ?? 60);
 const BASELINE = process.env.BENCH_BASELINE !== '0';
+/** Price caps as fractions of each model's base on-demand price, `low-high` (uniform). */
+const [CAP_LOW, CAP_HIGH] = (process.env.BENCH_CAPS ?? '0.5-1.0').split('-').map(Number);
 const log = (m) => console.error(`[bench:alerts] ${m}`);
 const wrangler = join(root, 'node_modules', '.bin', 'wrangler');
 
@@ -65,7 +68,7 @@ function alertsSql() {
   for (let i = 0; i < ALERTS; i++) {
     const [model, base] = pick();
     const tenant = `ten_bench${String(i % TENANTS).padStart(11, '0')}`;
-    const cap = Math.round(base * (0.5 + r() * 0.5) * 1e6);
+    const cap = Math.round(base * (CAP_LOW + r() * (CAP_HIGH - CAP_LOW)) * 1e6);
     const pricing = r() < 0.3 ? (r() < 0.5 ? "',spot,'" : "',interruptible,spot,'") : 'NULL';
     const region = r() < 0.2 ? (r() < 0.5 ? "'eu-'" : "'us-'") : 'NULL';
     const minCount = r() < 0.2 ? [2, 4, 8][Math.floor(r() * 3)] : 1;
@@ -212,7 +215,7 @@ clearTimeout(timeout);
 rmSync(buildDir, { recursive: true, force: true });
 
 console.log(
-  `\n### Price alerts: ${ALERTS} alerts of ${TENANTS} tenants over ${OFFERS.toLocaleString('en')} offers, ${PASSES} passes ${GAP_S} s apart ` +
+  `\n### Price alerts: ${ALERTS} alerts of ${TENANTS} tenants (caps ${CAP_LOW}–${CAP_HIGH} × base price) over ${OFFERS.toLocaleString('en')} offers, ${PASSES} passes ${GAP_S} s apart ` +
     `(${new Date().toISOString()}, ${os.cpus().length} × ${os.cpus()[0]?.model}, Node ${process.version})\n`,
 );
 console.log('| Pass | Offers changed | Alerts checked in full | New matches | Cleared | Deliveries | Alert pass | Ingestion with alerts | Ingestion without alerts (baseline) | Load avg (with / without) |');
