@@ -47,6 +47,8 @@ export default defineConfig({
           PAYPAL_API_URL: 'https://paypal.test',
           // Recommendations check for a newer ingestion on every request, so a test sees the market it just wrote.
           RECOMMEND_SNAPSHOT_TTL_MS: '0',
+          // Alerts: the key that seals webhook signing secrets (tests fake DNS and receivers through setAlertsFetch).
+          ALERTS_SECRET_KEY: randomBytes(32).toString('base64'),
         },
       },
     })),

@@ -61,6 +61,11 @@ const SETTINGS = [
   'BILLING_GRACE_SECONDS',
   'BILLING_MIN_RUNTIME_MINUTES',
   'RECOMMEND_SNAPSHOT_TTL_MS',
+  'ALERTS_ALLOW_PRIVATE_URLS',
+  'ALERTS_DOH_URL',
+  'ALERTS_DELIVERY_TIMEOUT_MS',
+  'ALERTS_MAX_ATTEMPTS',
+  'ALERTS_SECRET_KEY',
   ...PROVIDERS.flatMap((p) => [`${p}_API_KEY`, `${p}_API_URL`]),
 ];
 
@@ -112,6 +117,9 @@ const vars = {
   API_PUBLIC_URL: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
   // Sign up with this email locally to see the admin API and pages.
   PLATFORM_ADMIN_EMAILS: 'admin@gpubroker.local',
+  // A local webhook receiver (http://127.0.0.1:…) must work; deployed, the default false applies.
+  ALERTS_ALLOW_PRIVATE_URLS: 'true',
+  ALERTS_SECRET_KEY: localSecret('alerts-secret-key', () => randomBytes(32).toString('base64')),
   ...parseEnvFile(join(root, '.dev.vars')),
 };
 for (const name of SETTINGS) if (process.env[name] !== undefined) vars[name] = process.env[name];

@@ -21,6 +21,7 @@ import { registerAdmin } from './admin';
 import { registerOptimizer } from './optimizer';
 import { registerAssistant } from './optimizer/assistant';
 import { registerPayments } from './billing/payments';
+import { registerAlerts } from './alerts';
 import { registerAccount } from './tenancy/account';
 import { authenticate } from './tenancy/auth.middleware';
 import { JwtConfigError } from './tenancy/jwt';
@@ -87,6 +88,7 @@ export function createApp() {
   registerOptimizer(app);
   registerAssistant(app);
   registerPayments(app);
+  registerAlerts(app);
   app.openapi(liveSocketRoute, liveSocket);
   app.openapi(liveSseRoute, liveSse);
 

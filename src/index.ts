@@ -1,10 +1,12 @@
 // Worker entry: HTTP API (`fetch`), the cron ingestion (`scheduled`, which also feeds the live price
-// rooms, and runs the reconcile and billing passes), the deploy-job consumer (`queue`), plus the
-// Durable Object classes.
+// rooms and fires price alerts, and runs the reconcile and billing passes), the queue consumers
+// (`queue`: deploy jobs and alert deliveries, each with its dead-letter queue), plus the Durable
+// Object classes.
 import { createApp } from './app';
 import type { Bindings } from './env';
 import { runIngestion } from './ingest/run';
 import { handleDeployJobs } from './deployments/consumer';
+import { handleAlertDeliveries, isAlertQueue } from './alerts/delivery';
 import { reconcileDeployments } from './deployments/reconcile';
 import { retryWebhookEvents } from './billing/payments';
 import { describePass, runBillingPass } from './billing/pass';
@@ -18,7 +20,8 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   async queue(batch, env) {
-    await handleDeployJobs(batch, env);
+    if (isAlertQueue(batch.queue)) await handleAlertDeliveries(batch, env);
+    else await handleDeployJobs(batch, env);
   },
   async scheduled(_controller, env, ctx) {
     ctx.waitUntil(
@@ -53,6 +56,11 @@ export default {
           `ingestion ${report.runId ?? report.skipped}: ${report.offersSeen} offers, ${report.changedOfferIds.length} changed, ` +
             `${report.markedUnavailable} stale, ${report.deleted} deleted in ${report.durationMs} ms` +
             (report.live ? `; live: ${report.live.mode} to ${report.live.rooms} rooms in ${report.live.ms} ms` : '') +
+            (report.alerts
+              ? `; alerts: ${report.alerts.activeAlerts} active (${report.alerts.fullChecks} checked in full), ` +
+                `${report.alerts.newMatches} new matches, ${report.alerts.clearedMatches} cleared, ` +
+                `${report.alerts.webhookDeliveries + report.alerts.liveDeliveries} deliveries in ${report.alerts.ms} ms`
+              : '') +
             (failed.length ? `; failed: ${failed.join(', ')}` : ''),
         );
       }),

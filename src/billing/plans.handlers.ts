@@ -15,6 +15,7 @@ export const listPlans: RouteHandler<typeof listPlansRoute, AppEnv> = (c) => {
       requestsPerMinute: plan.requestsPerMinute,
       concurrentDeployments: plan.concurrentDeployments,
       liveConnections: plan.liveConnections,
+      alerts: plan.alerts,
     };
   });
   return c.json({ data, anonymous: { requestsPerMinute: c.var.config.ANON_RATE_LIMIT_PER_MIN, liveConnections: c.var.config.LIVE_ANON_CONNECTIONS_PER_IP } }, 200);

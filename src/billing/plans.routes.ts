@@ -11,6 +11,7 @@ export const PlanSchema = z
     requestsPerMinute: z.number().int().openapi({ example: 100, description: 'Sustained API requests per minute, also the burst allowed at once.' }),
     concurrentDeployments: z.number().int().nullable().openapi({ example: 5, description: 'Deployments running at the same time; null: unlimited.' }),
     liveConnections: z.number().int().openapi({ example: 100, description: 'Live price connections (WebSocket or SSE) held at once in one price room.' }),
+    alerts: z.number().int().openapi({ example: 50, description: 'Price alerts held at once.' }),
   })
   .openapi('Plan');
 

@@ -738,3 +738,131 @@ export const billingRuns = sqliteTable(
   },
   (t) => [index('billing_runs_started').on(t.startedAt)],
 );
+
+
+// ---------------------------------------------------------------------------------------------
+// Price alerts (src/alerts/). Tenant-owned: every row has tenant_id and the API's indexes lead with
+// it. The matcher, which runs across tenants after each ingestion, has its own two indexes: alerts by
+// (status, model, price cap), and matches by the pass that found them. (No index of matches by offer:
+// on a first pass that stores millions of matches it cost more than all else; the matcher reaches a
+// changed offer's matches through the alerts that can hold them instead.)
+
+/** A tenant's watch on the market: a rule over offers and where to deliver what newly matches it. */
+export const alerts = sqliteTable(
+  'alerts',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    name: text('name'),
+    /** `active` or `deleted` (soft delete: deliveries keep pointing at it). */
+    status: text('status', { enum: ['active', 'deleted'] }).notNull(),
+    gpuModel: text('gpu_model').notNull(),
+    minGpuCount: integer('min_gpu_count').notNull().default(1),
+    /** null: no upper bound; equal to min_gpu_count for an exact count. */
+    maxGpuCount: integer('max_gpu_count'),
+    maxPricePerGpuHourMicro: integer('max_price_per_gpu_hour_micro').notNull(),
+    /** `,on_demand,spot,`: commas around every item so SQL tests membership with instr(); null: any. */
+    pricing: text('pricing'),
+    /** Lower-cased region prefix; null: any. */
+    regionPrefix: text('region_prefix'),
+    /** `,DE,FR,` like `pricing`; null: any. */
+    countries: text('countries'),
+    /** `available`: only available offers; `limited`: available or limited. */
+    minAvailability: text('min_availability', { enum: ['available', 'limited'] }).notNull(),
+    deliveryType: text('delivery_type', { enum: ['webhook', 'live'] }).notNull(),
+    webhookUrl: text('webhook_url'),
+    /** The Standard Webhooks signing secret sealed with ALERTS_SECRET_KEY (`v1.<iv>.<ct>`); null for live. */
+    secretCiphertext: text('secret_ciphertext'),
+    createdBy: text('created_by'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    deletedAt: integer('deleted_at'),
+    /** Last full evaluation against the whole market; null: never (a new alert). */
+    evaluatedAt: integer('evaluated_at'),
+    lastFiredAt: integer('last_fired_at'),
+    /** Offers that fired the alert so far. */
+    fireCount: integer('fire_count').notNull().default(0),
+  },
+  (t) => [
+    index('alerts_by_tenant').on(t.tenantId, t.status, t.createdAt, t.id),
+    index('alerts_active_by_model').on(t.status, t.gpuModel, t.maxPricePerGpuHourMicro),
+  ],
+);
+
+/** Offers an alert has fired for and that still match it; a row is removed when the offer stops matching. */
+export const alertMatches = sqliteTable(
+  'alert_matches',
+  {
+    tenantId: text('tenant_id').notNull(),
+    alertId: text('alert_id').notNull(),
+    offerId: text('offer_id').notNull(),
+    matchedAt: integer('matched_at').notNull(),
+    /** The alert pass that found the match; its delivery is built from the pass's new matches. */
+    passId: text('pass_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.alertId, t.offerId] }),
+    index('alert_matches_by_pass').on(t.passId, t.tenantId, t.alertId),
+  ],
+);
+
+/**
+ * One alert pass per ingestion: `matched` once its new matches are stored, `delivered` once their
+ * deliveries are. A pass left `matched` (the Worker died in between) is finished by a later one.
+ */
+export const alertPasses = sqliteTable('alert_passes', {
+  id: text('id').primaryKey(),
+  state: text('state', { enum: ['matched', 'delivered'] }).notNull(),
+  startedAt: integer('started_at').notNull(),
+  /** Random token of the writer that delivered the pass: two finishers race, only one writes deliveries. */
+  finishedBy: text('finished_by'),
+});
+
+/** One message to an alert's destination: a batch of newly matching offers. `id` is the webhook-id. */
+export const alertDeliveries = sqliteTable(
+  'alert_deliveries',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    alertId: text('alert_id').notNull(),
+    kind: text('kind', { enum: ['webhook', 'live'] }).notNull(),
+    /** `pending` until delivered or given up (`failed`). */
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] }).notNull(),
+    offerCount: integer('offer_count').notNull(),
+    /** JSON array of the offer ids in the payload (at most 50; `offer_count` says how many matched). */
+    offerIds: text('offer_ids').notNull(),
+    /** The exact JSON body sent (the same on every retry, so the signature scheme's id stays meaningful). */
+    payload: text('payload').notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    lastStatusCode: integer('last_status_code'),
+    lastError: text('last_error'),
+    /** Live deliveries: sockets that received it. */
+    sockets: integer('sockets'),
+    createdAt: integer('created_at').notNull(),
+    /** When the queue should next hand the delivery to the consumer (now, or after a retry's backoff); a
+     *  pending delivery long past it lost its message and is sent again. */
+    dueAt: integer('due_at').notNull(),
+    /** An attempt in flight holds the delivery until then, so a duplicate message cannot send it twice. */
+    claimedUntil: integer('claimed_until'),
+    deliveredAt: integer('delivered_at'),
+    failedAt: integer('failed_at'),
+  },
+  (t) => [index('alert_deliveries_by_alert').on(t.tenantId, t.alertId, t.createdAt, t.id), index('alert_deliveries_by_status').on(t.status, t.dueAt)],
+);
+
+/** Every webhook attempt of a delivery: status code, latency, error, the start of the response. */
+export const alertDeliveryAttempts = sqliteTable(
+  'alert_delivery_attempts',
+  {
+    tenantId: text('tenant_id').notNull(),
+    deliveryId: text('delivery_id').notNull(),
+    attempt: integer('attempt').notNull(),
+    at: integer('at').notNull(),
+    statusCode: integer('status_code'),
+    latencyMs: integer('latency_ms'),
+    error: text('error'),
+    /** At most 200 characters of the response body. */
+    responseSnippet: text('response_snippet'),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.deliveryId, t.attempt] })],
+);

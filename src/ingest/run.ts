@@ -1,6 +1,7 @@
 // One ingestion pass (the cron trigger): pull every enabled provider concurrently, each with its own
 // timeout; store each provider's offers as soon as they arrive; record health; then sweep stale
 // offers and rebuild the market summary. One provider failing never stops the others.
+import { runAlertPass, type AlertPassReport } from '../alerts/matching';
 import { randomId } from '../catalog/ids';
 import { readConfig, type Bindings, type Config } from '../env';
 import { changeFromRow, removalFromRow, type LiveChange } from '../live/changes';
@@ -36,6 +37,8 @@ export interface IngestionReport {
   changedOfferIds: string[];
   /** What the live rooms were sent: each change (`changes`) or, past LIVE_MAX_CHANGES, a resync. */
   live?: PublishReport & { mode: IngestionChanges['kind']; changes: number; ms: number };
+  /** The price-alert pass that followed; absent when it failed (logged, never failing the ingestion). */
+  alerts?: AlertPassReport;
 }
 
 export interface IngestOptions {
@@ -330,9 +333,16 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
     const changedIds = results.flatMap((r) => r.changedIds);
     const stored = results.every((r) => r.changes !== null) ? results.flatMap((r) => r.changes ?? []) : null;
     const live = liveChanges(stored, changedIds.length, results, sweep, config.LIVE_MAX_CHANGES, committedAt);
-    const [, published] = await Promise.all([
+    // Alerts look at every offer the pass changed, marked stale or deleted; null when the sweep touched
+    // too many to list, and then every alert is checked in full.
+    const alertOffers = sweep.staleRows && sweep.deletedRows ? [...changedIds, ...sweep.staleRows.map((r) => r.id), ...sweep.deletedRows.map((r) => r.id)] : null;
+    const [, published, alerts] = await Promise.all([
       refreshMarketSummary(env.DB, sweepAt),
       publishChanges(env, live, committedAt).then((r) => ({ ...r, ms: clock() - committedAt })),
+      runAlertPass(env, { changedOfferIds: alertOffers }, committedAt).catch((err: unknown) => {
+        console.error(`alerts: the pass after ingestion ${runId} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+        return undefined;
+      }),
     ]);
 
     const ok = results.filter((r) => r.outcome === 'ok').length;
@@ -349,6 +359,7 @@ export async function runIngestion(env: Bindings, options: IngestOptions = {}): 
       deleted: sweep.deleted,
       changedOfferIds: changedIds,
       live: { ...published, mode: live.kind, changes: live.kind === 'changes' ? live.changes.length : 0 },
+      ...(alerts ? { alerts } : {}),
     };
     await env.DB.prepare(
       `UPDATE ingestion_runs SET finished_at = ?2, status = ?3, providers_ok = ?4, providers_failed = ?5,

@@ -9,7 +9,8 @@ import { badRequest, Problem, validationProblem } from '../http/problem';
 import { iso } from '../http/time';
 import type { liveSocketRoute, liveSseRoute, LiveQuery } from './live.routes';
 import { CONNECT_HEADER, type ConnectRequest, type LivePrincipal } from './price-room';
-import { canonicalChannel, FilterSchema, homeRoomFor, type Channel } from './protocol';
+import { unauthorized } from '../tenancy/auth.middleware';
+import { ALERTS_CHANNEL, alertsRoom, canonicalChannel, FilterSchema, homeRoomFor, type Channel } from './protocol';
 import { isWebSocketUpgrade, protocolHeaders } from './upgrade';
 
 const SSE_HEARTBEAT_MS = 15_000;
@@ -20,7 +21,7 @@ function channelsOf(raw: string[] | undefined): Channel[] {
     const channel = canonicalChannel(name);
     if (!channel) {
       throw badRequest(`no channel "${name}"`, [
-        { field: 'query.channels', message: `"${name}" is not a channel; channels are market, gpu:<model> (see GET /v1/gpus) and provider:<id>` },
+        { field: 'query.channels', message: `"${name}" is not a channel; channels are market, gpu:<model> (see GET /v1/gpus), provider:<id> and alerts` },
       ]);
     }
     if (!channels.includes(channel)) channels.push(channel);
@@ -53,7 +54,7 @@ async function connect(c: Context<AppEnv>, query: LiveQuery, lastSeqHeader?: str
   const headerSeq = lastSeqHeader !== undefined && /^\d{1,15}$/.test(lastSeqHeader.trim()) ? Number(lastSeqHeader) : undefined;
   const lastSeq = query.lastSeq ?? headerSeq;
 
-  const room = homeRoomFor(channels.length > 0 ? channels : ['market']);
+  const room = channels.includes(ALERTS_CHANNEL) ? alertsRoomOf(c, channels, Object.keys(raw)) : homeRoomFor(channels.length > 0 ? channels : ['market']);
   const request: ConnectRequest = {
     room,
     principal: livePrincipal(c),
@@ -69,6 +70,19 @@ async function connect(c: Context<AppEnv>, query: LiveQuery, lastSeqHeader?: str
   }
   if (res.status !== 101 || !res.webSocket) throw new Error(`price room ${room} answered ${res.status}`);
   return res.webSocket;
+}
+
+/** The caller's own alerts room: alerts need credentials, and travel on a connection of their own. */
+function alertsRoomOf(c: Context<AppEnv>, channels: Channel[], filterNames: string[]): string {
+  const p = c.var.principal;
+  if (p.kind === 'anonymous') throw unauthorized('the alerts channel carries your tenant\'s price alerts: connect with an API key or access token');
+  if (channels.length > 1) {
+    throw badRequest('alerts travel on a connection of their own', [{ field: 'query.channels', message: 'alerts must be the only channel of its connection' }]);
+  }
+  if (filterNames.length > 0) {
+    throw badRequest('the alerts channel takes no filter', filterNames.map((name) => ({ field: `query.${name}`, message: 'not allowed with the alerts channel' })));
+  }
+  return alertsRoom(p.tenantId);
 }
 
 export const liveSocket: RouteHandler<typeof liveSocketRoute, AppEnv> = async (c) => {

@@ -14,6 +14,8 @@ import { toApiOffer } from '../market/offers.handlers';
 import { concerns, inView, type LiveChange } from './changes';
 import type { LiveBatch } from './publish';
 import {
+  ALERTS_CHANNEL,
+  alertsRoomTenant,
   canonicalChannel,
   CLOSE,
   ClientMessageSchema,
@@ -112,6 +114,11 @@ export class PriceRoom extends DurableObject<Bindings> {
     }
     this.remember(connect.room);
     const p = connect.principal;
+    // An alerts room holds its own tenant's sockets only (the Worker names the room after the caller's tenant).
+    const alertsTenant = alertsRoomTenant(connect.room);
+    if (alertsTenant !== null && (p.kind === 'anonymous' || p.tenantId !== alertsTenant)) {
+      return Response.json({ detail: 'an alerts room only holds its own tenant\'s connections' }, { status: 403 });
+    }
     const tag = p.kind === 'anonymous' ? `ip:${p.ip}` : `tenant:${p.tenantId}`;
     const held = this.ctx.getWebSockets(tag).length;
     if (held >= p.maxConnections) {
@@ -225,6 +232,28 @@ export class PriceRoom extends DurableObject<Bindings> {
     return { seq, sockets: this.ctx.getWebSockets().length };
   }
 
+  /**
+   * Sends alert messages to this tenant's sockets subscribed to `alerts` (only an alerts room has
+   * any); returns how many sockets received each message. `payload` is the delivery's JSON body.
+   */
+  async deliverAlerts(room: string, messages: { id: string; payload: string }[]): Promise<number[]> {
+    this.remember(room);
+    const tenantId = alertsRoomTenant(room);
+    if (tenantId === null) return messages.map(() => 0);
+    const now = Date.now();
+    const sockets = this.ctx.getWebSockets(`tenant:${tenantId}`).filter((ws) => {
+      const state = this.state(ws);
+      return state !== null && state.principal.tenantId === tenantId && ALERTS_CHANNEL in state.subs && !this.expired(ws, state, now);
+    });
+    return messages.map((m) => {
+      const { type: event, ...rest } = JSON.parse(m.payload) as { type: string };
+      const text = JSON.stringify({ type: 'alert', id: m.id, event, ...rest });
+      let count = 0;
+      for (const ws of sockets) if (sendText(ws, text)) count++;
+      return count;
+    });
+  }
+
   override async alarm(): Promise<void> {
     await this.flush();
   }
@@ -290,7 +319,11 @@ export class PriceRoom extends DurableObject<Bindings> {
     const channels: Channel[] = [];
     for (const raw of msg.channels) {
       const channel = canonicalChannel(raw);
-      if (!channel) return this.reject(ws, state, 'unknown_channel', `no channel "${raw}"; channels are market, gpu:<model> and provider:<id>`);
+      if (!channel) return this.reject(ws, state, 'unknown_channel', `no channel "${raw}"; channels are market, gpu:<model>, provider:<id> and alerts`);
+      if (channel === ALERTS_CHANNEL && !roomServes(room, channel)) {
+        return this.reject(ws, state, 'channel_not_in_room', 'the alerts channel has a connection of its own: connect to /v1/live?channels=alerts with an API key or access token');
+      }
+      if (channel === ALERTS_CHANNEL && msg.filter) return this.reject(ws, state, 'invalid_message', 'the alerts channel takes no filter');
       if (!roomServes(room, channel)) {
         return this.reject(
           ws,
@@ -310,6 +343,8 @@ export class PriceRoom extends DurableObject<Bindings> {
     this.save(ws, state);
 
     const sent = this.sent();
+    // Alert messages are not kept for replay: the deliveries log (GET /v1/alerts/{id}/deliveries) is their record.
+    if (alertsRoomTenant(room) !== null) return send(ws, { type: 'subscribed', channels, filter: null, seq: sent.seq, mode: 'live' });
     const replay = msg.lastSeq === undefined ? null : this.replayable(msg.lastSeq, sent.seq);
     send(ws, { type: 'subscribed', channels, filter: msg.filter ?? null, seq: sent.seq, mode: replay ? 'replay' : 'snapshot' });
     if (replay) {
@@ -522,12 +557,13 @@ function send(ws: WebSocket, message: object): void {
   sendText(ws, JSON.stringify(message));
 }
 
-/** Sends, ignoring a socket that closed meanwhile: one gone client must not stop a broadcast. */
-function sendText(ws: WebSocket, text: string): void {
+/** Sends, ignoring a socket that closed meanwhile: one gone client must not stop a broadcast. True if sent. */
+function sendText(ws: WebSocket, text: string): boolean {
   try {
     ws.send(text);
+    return true;
   } catch {
-    /* closed */
+    return false;
   }
 }
 

@@ -39,7 +39,17 @@ export const CLOSE = {
 const PROVIDER_IDS = ADAPTERS.map((a) => a.id);
 
 export type Channel = string;
-export type ChannelKind = 'market' | 'gpu' | 'provider';
+export type ChannelKind = 'market' | 'gpu' | 'provider' | 'alerts';
+
+/** A tenant's own price-alert messages. Held by a room of the tenant's own, never by the market room. */
+export const ALERTS_CHANNEL = 'alerts';
+const ALERTS_ROOM_PREFIX = 'alerts:';
+
+/** The room that holds a tenant's `alerts` subscriptions. */
+export const alertsRoom = (tenantId: string) => `${ALERTS_ROOM_PREFIX}${tenantId}`;
+
+/** The tenant an alerts room belongs to, or null for any other room. */
+export const alertsRoomTenant = (room: string): string | null => (room.startsWith(ALERTS_ROOM_PREFIX) ? room.slice(ALERTS_ROOM_PREFIX.length) : null);
 
 /**
  * Parses a channel name: `market`, `gpu:<model>` (canonical name or alias, case-insensitive) or
@@ -48,6 +58,7 @@ export type ChannelKind = 'market' | 'gpu' | 'provider';
 export function canonicalChannel(raw: string): Channel | null {
   const text = raw.trim();
   if (text === 'market') return 'market';
+  if (text === ALERTS_CHANNEL) return ALERTS_CHANNEL;
   const colon = text.indexOf(':');
   if (colon < 0) return null;
   const kind = text.slice(0, colon).toLowerCase();
@@ -64,12 +75,14 @@ export function canonicalChannel(raw: string): Channel | null {
 }
 
 export function channelKind(channel: Channel): ChannelKind {
+  if (channel === ALERTS_CHANNEL) return 'alerts';
   return channel === 'market' ? 'market' : channel.startsWith('gpu:') ? 'gpu' : 'provider';
 }
 
 /** Whether an offer of this GPU model and provider belongs to the channel. */
 export function inChannel(channel: Channel, gpuModel: string, provider: string): boolean {
   if (channel === 'market') return true;
+  if (channel === ALERTS_CHANNEL) return false;
   if (channel.startsWith('gpu:')) return channel.slice(4) === gpuModel;
   return channel.slice(9) === provider;
 }
@@ -86,6 +99,7 @@ export function homeRoomFor(channels: readonly Channel[]): Channel {
 
 /** The room name minus an optional `#shard` suffix (tests use suffixes for rooms of their own). */
 export function roomChannel(room: string): Channel {
+  if (alertsRoomTenant(room) !== null) return ALERTS_CHANNEL;
   const hash = room.indexOf('#');
   return hash < 0 ? room : room.slice(0, hash);
 }
@@ -93,6 +107,7 @@ export function roomChannel(room: string): Channel {
 /** Whether a room can serve a subscription: the market room carries every change, others only their own. */
 export function roomServes(room: string, channel: Channel): boolean {
   const own = roomChannel(room);
+  if (own === ALERTS_CHANNEL || channel === ALERTS_CHANNEL) return own === channel;
   return own === 'market' || own === channel;
 }
 

@@ -20,7 +20,9 @@ export type AuditAction =
   | 'deployment.start'
   | 'deployment.terminate'
   | 'spend_cap.change'
-  | 'billing.adjustment';
+  | 'billing.adjustment'
+  | 'alert.create'
+  | 'alert.delete';
 
 export interface AuditEntry {
   tenantId: string;

@@ -8,7 +8,7 @@ describe('GET /v1/plans', () => {
     expect(res.status).toBe(200);
     const body = await json<{ data: Array<Record<string, unknown>>; anonymous: { requestsPerMinute: number } }>(res);
     expect(body.data.map((p) => p.id)).toEqual([...PLAN_IDS]);
-    expect(body.data.find((p) => p.id === 'free')).toEqual({ id: 'free', name: 'Free', monthlyFeeUsd: 0, requestsPerMinute: 10, concurrentDeployments: 1, liveConnections: 10 });
+    expect(body.data.find((p) => p.id === 'free')).toEqual({ id: 'free', name: 'Free', monthlyFeeUsd: 0, requestsPerMinute: 10, concurrentDeployments: 1, liveConnections: 10, alerts: 3 });
     expect(body.data.find((p) => p.id === 'pro')).toMatchObject({ monthlyFeeUsd: PLANS.pro.monthlyFeeMicroUsd! / 1e6, requestsPerMinute: 100, concurrentDeployments: 5 });
     expect(body.data.find((p) => p.id === 'enterprise')).toMatchObject({ monthlyFeeUsd: null, requestsPerMinute: 1000, concurrentDeployments: null });
     expect(body.anonymous.requestsPerMinute).toBeGreaterThanOrEqual(1);

@@ -14,6 +14,7 @@ import { api, json } from '../helpers';
 import { addApiKey, addMember, createTenant, type TestTenant } from './fixtures';
 import { insertDeployment } from '../deployments/fixtures';
 import { insertConversation } from '../assistant/fixtures';
+import { insertAlert } from '../alerts/fixtures';
 import { idem, send, type ProblemBody } from './calls';
 import { randomId } from '../../src/catalog/ids';
 
@@ -102,6 +103,21 @@ const TENANT_ID_ROUTES: Record<string, TenantIdRoute> = {
       } satisfies TenantIdRoute,
     ]),
   ),
+  ...Object.fromEntries(
+    (
+      [
+        ['/v1/alerts/{id}', { get: undefined, delete: undefined }],
+        ['/v1/alerts/{id}/deliveries', { get: undefined }],
+      ] as const
+    ).map(([path, bodies]) => [
+      path,
+      {
+        make: insertAlert,
+        snapshot: (tenantId: string, id: string) => env.DB.prepare('SELECT * FROM alerts WHERE tenant_id = ?1 AND id = ?2').bind(tenantId, id).first(),
+        bodies,
+      } satisfies TenantIdRoute,
+    ]),
+  ),
 };
 
 /** Ids that exist in no tenant, per route, for the "same as missing" comparison. */
@@ -116,6 +132,8 @@ const MISSING_IDS: Record<string, string> = {
   '/v1/billing/payments/{id}': 'pay_0000000000000000',
   '/v1/billing/invoices/{id}': 'inv_0000000000000000',
   '/v1/billing/invoices/{id}/html': 'inv_0000000000000000',
+  '/v1/alerts/{id}': 'alr_0000000000000000',
+  '/v1/alerts/{id}/deliveries': 'alr_0000000000000000',
 };
 
 const ROLES: Role[] = ['owner', 'admin', 'member', 'viewer'];
@@ -173,6 +191,7 @@ describe('tenant isolation', () => {
     }
   });
 
+  // Every caller × every id-taking route × every method: many requests, so more than the default 5 s.
   it("answers 404 to every role of tenant A for tenant B's objects on every id-taking route, and changes nothing", async () => {
     const doc = await openApi();
     const callers = await callersOf(a);
@@ -209,8 +228,8 @@ describe('tenant isolation', () => {
         }
       }
     }
-    // 13 route-methods × 8 callers; owners and admins always reach the lookup.
-    expect(outcomes).toHaveLength(104);
+    // 16 route-methods × 8 callers; owners and admins always reach the lookup.
+    expect(outcomes).toHaveLength(128);
     expect(outcomes.filter((o) => /A's (owner|admin) /.test(o)).every((o) => o.endsWith(': 404'))).toBe(true);
     const bAuditAfter = await env.DB.prepare('SELECT COUNT(*) AS n FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).first<{ n: number }>();
     expect(bAuditAfter).toEqual(bAuditBefore);
@@ -218,14 +237,15 @@ describe('tenant isolation', () => {
   }, 60_000);
 
   it("never shows tenant B's rows in any of tenant A's lists, for any role", async () => {
-    // Give B members, keys and audit rows of its own.
+    // Give B members, keys, an alert and audit rows of its own.
     const bMember = await addMember(b.tenantId, 'member');
+    const bAlert = await insertAlert(b.tenantId);
     const bKey = await send<{ id: string; key: string; preview: string }>('POST', '/v1/api-keys', b.ownerToken, { name: 'B secret key', role: 'viewer' }, idem());
     expect(bKey.status).toBe(201);
     expect((await send('PATCH', `/v1/members/${bMember.userId}`, b.ownerToken, { role: 'viewer' })).status).toBe(200);
     const { results: bAudit } = await env.DB.prepare('SELECT id FROM audit_log WHERE tenant_id = ?1').bind(b.tenantId).all<{ id: string }>();
     const bPayment = await TENANT_ID_ROUTES['/v1/billing/payments/{id}']!.make(b.tenantId);
-    const bSecrets = [bPayment, b.tenantId, b.ownerId, b.ownerEmail, b.apiKeyId, bMember.userId, bMember.email, bKey.body.id, bKey.body.key, bKey.body.preview, 'Tenant B', 'B secret key', ...bAudit.map((r) => r.id)];
+    const bSecrets = [bPayment, b.tenantId, b.ownerId, b.ownerEmail, b.apiKeyId, bMember.userId, bMember.email, bKey.body.id, bKey.body.key, bKey.body.preview, 'Tenant B', 'B secret key', bAlert, ...bAudit.map((r) => r.id)];
 
     // Give A rows in each list too, so an empty list cannot pass by accident.
     await addMember(a.tenantId, 'viewer');
