@@ -112,13 +112,21 @@ export class Chart extends LitElement {
     if (!spec || spec.columns.x.length === 0) return;
     const muted = this.color('text-muted');
     const border = this.color('border');
-    const yValue = (v: number | null): string => (v === null ? '—' : spec.y === 'price' ? formatPrice(v) : spec.y === 'usd' ? formatUsdCompact(v) : formatInt(v));
+    // Legend values show under the cursor only: nothing (not a dash per series) when it is off the chart.
+    const yValue = (v: number | null): string => (v === null ? '' : spec.y === 'price' ? formatPrice(v) : spec.y === 'usd' ? formatUsdCompact(v) : formatInt(v));
+    // Axis labels keep as many decimals as the tick step needs, so $0.025 steps never read as $0.03.
+    const yTick = (v: number, step: number): string => {
+      if (spec.y === 'count') return Number.isInteger(v) ? formatInt(v) : '';
+      const stepDecimals = Math.min(4, (String(step).split('.')[1] ?? '').length);
+      const fixed = `$${Math.abs(v).toFixed(step >= 1 ? 0 : Math.max(2, stepDecimals))}`;
+      return v < 0 ? `−${fixed}` : Math.abs(v) >= 10_000 ? formatUsdCompact(v) : fixed;
+    };
     const axis = { stroke: muted, grid: { stroke: border, width: 1 }, ticks: { stroke: border, width: 1, size: 4 }, font: '11px Inter Variable, system-ui, sans-serif', labelFont: '11px Inter Variable, system-ui, sans-serif' };
     const bars = spec.series.some((s) => s.kind === 'bar');
     const xs = spec.columns.x;
     const xRange: uPlot.Range.MinMax = spec.xRange ?? (bars ? [xs[0]! - DAY / 2, xs[xs.length - 1]! + DAY / 2] : [xs[0]!, xs[xs.length - 1]!]);
     const series: uPlot.Series[] = [
-      { value: (_u, v) => (v === null ? '—' : spec.x === 'day' ? dayLabel.format(v * 1000) : new Date(v * 1000).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })) },
+      { value: (_u, v) => (v === null ? '' : spec.x === 'day' ? dayLabel.format(v * 1000) : new Date(v * 1000).toLocaleString('en-US', { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false })) },
       ...spec.series.map((s): uPlot.Series => {
         const stroke = this.color(s.tone);
         return s.kind === 'bar'
@@ -148,7 +156,7 @@ export class Chart extends LitElement {
         bands: spec.bands?.map((b) => ({ series: [b.upper + 1, b.lower + 1] as uPlot.Band.Bounds, fill: withAlpha(this.color(b.tone), b.alpha) })),
         axes: [
           { ...axis, ...(spec.x === 'day' ? { values: (_u: uPlot, vals: number[]) => vals.map((v) => dayLabel.format(v * 1000)) } : {}) },
-          { ...axis, size: 64, ...(counts ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] } : {}), values: (_u: uPlot, vals: number[]) => vals.map((v) => yValue(v)) },
+          { ...axis, size: 64, ...(counts ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000] } : {}), values: (_u: uPlot, vals: number[], _axis: number, _space: number, step: number) => vals.map((v) => yTick(v, step)) },
         ],
       },
       [xs, ...spec.columns.series] as uPlot.AlignedData,
@@ -180,7 +188,7 @@ export class Chart extends LitElement {
       .u-legend .u-marker { border-radius: 2px; }
       .u-legend th { font-weight: 550; }
       .u-legend td { font-variant-numeric: tabular-nums; }
-      .u-legend .u-series[hidden] { display: none; }
+      .u-legend .u-series[hidden], .u-legend .u-series:first-child { display: none; }
     `,
   ];
 }

@@ -234,7 +234,7 @@ export class RecommendPage extends LitElement {
 
   private renderRaw() {
     return html`<div class="two">
-      ${this.text('gpuMemoryGb', 'GPU memory', { placeholder: '80', suffix: 'GB', hint: 'Across the GPUs of one instance.' })}
+      ${this.text('gpuMemoryGb', 'GPU memory, total', { placeholder: '80', suffix: 'GB' })}
       ${this.text('gpuCount', 'GPUs, at least', { placeholder: '1', inputmode: 'numeric' })}
       ${this.text('minTflops', 'FP16 TFLOPS per GPU', { placeholder: 'any' })}
     </div>`;
@@ -272,8 +272,8 @@ export class RecommendPage extends LitElement {
             ${this.text('budgetUsd', 'Budget', { placeholder: 'none', prefix: '$' })}
             ${this.text('maxPricePerGpuHour', 'Max per GPU-hour', { placeholder: 'none', prefix: '$' })}
           </div>
-          <label class="check"><input type="checkbox" name="interruptible" .checked=${f.interruptible} @change=${(e: Event) => this.set('interruptible', (e.target as HTMLInputElement).checked)} />
-            Allow spot / interruptible offers <span class="faint small">(the expected cost of preemption is counted)</span></label>
+          <label class="check top"><input type="checkbox" name="interruptible" .checked=${f.interruptible} @change=${(e: Event) => this.set('interruptible', (e.target as HTMLInputElement).checked)} />
+            <span>Allow spot / interruptible offers<span class="faint small block">Cheaper, but can be reclaimed; the expected cost of preemption is counted.</span></span></label>
         </fieldset>
         <details class="where" ?open=${Boolean(f.regions || f.countries || f.providers.length || f.gpuModels.length)}>
           <summary>Where and on whom${f.regions || f.countries || f.providers.length || f.gpuModels.length ? html` <span class="badge accent plain">set</span>` : nothing}</summary>
@@ -368,6 +368,9 @@ export class RecommendPage extends LitElement {
       .checks { flex-direction: row; flex-wrap: wrap; gap: var(--space-2) var(--space-4); margin-top: var(--space-3); }
       .checks legend { width: 100%; text-transform: none; letter-spacing: 0; font-size: var(--text-sm); color: var(--text); font-weight: 550; }
       .check { display: flex; align-items: center; gap: 8px; font-size: var(--text-sm); }
+      .check.top { align-items: flex-start; }
+      .check.top input { margin-top: 3px; }
+      .block { display: block; margin-top: 2px; }
       select[multiple] { height: auto; padding: 4px; }
       .affix { display: flex; align-items: center; border: 1px solid var(--border-strong); border-radius: var(--radius); background: var(--surface); }
       .affix input { border: 0; flex: 1; min-width: 0; background: transparent; }

@@ -35,7 +35,8 @@ export interface ResultOptions {
 
 export function recommendationCard(r: Recommendation, options: ResultOptions = {}): TemplateResult {
   const o = r.offer;
-  const pct = Math.round(r.score * 100);
+  // Scores of close offers differ in the first decimal: one decimal keeps #1 and #2 apart.
+  const pct = Math.round(r.score * 1000) / 10;
   return html`<article class="rec card" data-rank=${r.rank} data-offer=${o.id} aria-labelledby="rec-${o.id}">
     <div class="rec-top">
       <span class="rank" aria-label="Rank ${r.rank}">#${r.rank}</span>
@@ -44,7 +45,7 @@ export function recommendationCard(r: Recommendation, options: ResultOptions = {
         <span class="muted small">${o.provider} · ${o.region}${o.country ? ` (${o.country})` : ''} · ${pricingLabel(o.pricing)} · ${o.gpuCount} × ${formatGb(o.vramGbPerGpu)}</span>
       </div>
       <div class="score" title="TOPSIS closeness to the ideal offer, 0–100">
-        <span class="score-num num" data-testid="score">${pct}</span><span class="faint tiny">score</span>
+        <span class="score-num num" data-testid="score">${pct.toFixed(1)}</span><span class="faint tiny">score</span>
         <span class="score-bar" aria-hidden="true"><span data-score=${pct}></span></span>
       </div>
     </div>
