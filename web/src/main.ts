@@ -168,8 +168,10 @@ export class GpbApp extends LitElement {
     const link = (href: string, label: string, active: boolean) =>
       html`<a href=${href} class="nav-link" aria-current=${active ? 'page' : nothing}>${label}</a>`;
     const nav = html`
-      ${link('/market', 'Market', path === '/market' || path.startsWith('/gpus/'))}
-      ${signedIn ? link('/app', 'Dashboard', path.startsWith('/app') || path.startsWith('/deploy')) : nothing}
+      ${link('/market', 'Market', path === '/market' || path === '/providers' || path.startsWith('/gpus/'))}
+      ${link('/recommend', 'Recommend', path === '/recommend')}
+      ${signedIn ? link('/app', 'Dashboard', path.startsWith('/app') || path.startsWith('/deploy') || path.startsWith('/checkout/')) : nothing}
+      ${signedIn && me?.user?.isPlatformAdmin ? link('/admin', 'Admin', path.startsWith('/admin')) : nothing}
       <a href="/docs" class="nav-link" rel="external">API docs</a>
     `;
     return html`
@@ -207,7 +209,7 @@ export class GpbApp extends LitElement {
         <div class="foot">
           <span>© GPUBroker</span>
           <span class="faint">Prices are what providers report; always check before you deploy.</span>
-          <span class="links"><a href="/docs" rel="external">API</a><a href="/openapi.json" rel="external">OpenAPI</a><a href="/market">Market</a></span>
+          <span class="links"><a href="/market">Market</a><a href="/providers">Providers</a><a href="/recommend">Recommend</a><a href="/docs" rel="external">API</a><a href="/openapi.json" rel="external">OpenAPI</a></span>
         </div>
       </footer>
       <div class="toasts" role="status" aria-live="polite">
@@ -250,6 +252,7 @@ export class GpbApp extends LitElement {
       .progress.on { animation: load 1.2s ease-out forwards; opacity: 1; animation-delay: 150ms; }
       @keyframes load { from { width: 0; } to { width: 70%; } }
       main { flex: 1; outline: none; }
+      @media print { header, footer, .toasts, .skip { display: none; } }
       footer { border-top: 1px solid var(--border); margin-top: auto; }
       .foot { max-width: var(--page-max); margin: 0 auto; padding: var(--space-5); display: flex; gap: var(--space-4); flex-wrap: wrap; font-size: var(--text-xs); color: var(--text-muted); align-items: center; }
       .foot .links { margin-left: auto; display: flex; gap: var(--space-4); }

@@ -1,13 +1,12 @@
 // Wires payments into the app: checkout and payment orders under /v1/billing, the provider webhooks
-// (outside /v1: no auth, no JSON body guard, no rate limit; their signature is their credential), the
-// checkout return page, and the platform-admin webhook routes.
+// (outside /v1: no auth, no JSON body guard, no rate limit; their signature is their credential), and
+// the platform-admin webhook routes. The payer returns to the web app's /checkout/return page.
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env';
 import { listWebhookEvents, retryWebhookEvent } from './admin.handlers';
 import { listWebhookEventsRoute, retryWebhookEventRoute } from './admin.routes';
 import { createCheckout, getPayment, listPayments } from './checkout.handlers';
 import { createCheckoutRoute, getPaymentRoute, listPaymentsRoute } from './checkout.routes';
-import { checkoutReturnPage } from './return-page';
 import { receivePaypalWebhook, receiveStripeWebhook } from './webhooks.handlers';
 
 export { retryWebhookEvents } from './retry';
@@ -20,5 +19,4 @@ export function registerPayments(app: OpenAPIHono<AppEnv>): void {
   app.openapi(retryWebhookEventRoute, retryWebhookEvent);
   app.post('/webhooks/stripe', receiveStripeWebhook);
   app.post('/webhooks/paypal', receivePaypalWebhook);
-  app.get('/checkout/return', checkoutReturnPage);
 }

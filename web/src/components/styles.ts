@@ -85,6 +85,8 @@ export const base = css`
   table.data tr:last-child td { border-bottom: 0; }
   table.data tbody tr:hover td { background: var(--bg-hover); }
   table.data .r { text-align: right; }
+  /* A visually hidden header label is absolutely positioned: its cell must hold it, or it widens the page on phones. */
+  table.data th { position: relative; }
 
   .skeleton { background: linear-gradient(90deg, var(--bg-muted), var(--bg-hover), var(--bg-muted)); background-size: 200% 100%; animation: shimmer 1.4s infinite; border-radius: var(--radius-sm); }
   @keyframes shimmer { from { background-position: 200% 0; } to { background-position: -200% 0; } }

@@ -54,6 +54,8 @@ export interface RequestOptions {
   auth?: 'auto' | 'none';
   idempotencyKey?: string;
   signal?: AbortSignal;
+  /** `blob`: the answer is not JSON (a printable page, a file). */
+  as?: 'json' | 'blob';
 }
 
 export interface Page<T> {
@@ -121,7 +123,7 @@ export class ApiClient {
     let waited = 0;
     for (;;) {
       const token = options.auth === 'none' ? null : await this.tokens.accessToken();
-      const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+      const headers: Record<string, string> = { accept: options.as === 'blob' ? '*/*' : 'application/json', ...options.headers };
       if (token) headers.authorization = `Bearer ${token}`;
       if (options.body !== undefined) headers['content-type'] = 'application/json';
       if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
@@ -139,6 +141,7 @@ export class ApiClient {
         throw new ApiError(0, 'Network error', err instanceof Error ? err.message : String(err));
       }
       if (res.ok) {
+        if (options.as === 'blob') return (await res.blob()) as T;
         if (res.status === 204) return undefined as T;
         const text = await res.text();
         return (text ? JSON.parse(text) : undefined) as T;

@@ -86,3 +86,60 @@ export function priceDirection(oldUsd: number, newUsd: number): -1 | 0 | 1 {
   const d = Math.round((newUsd - oldUsd) * 1000);
   return d > 0 ? 1 : d < 0 ? -1 : 0;
 }
+
+const pct1 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 0 });
+
+/** A share 0–1 as "42%", "99.5%"; one decimal only where it matters (under 10 % or over 99 %). */
+export function formatShare(share: number | null | undefined): string {
+  if (share === null || share === undefined || !Number.isFinite(share)) return '—';
+  const p = share * 100;
+  const text = p > 0 && (p < 10 || (p > 99 && p < 100)) ? pct1.format(Math.round(p * 10) / 10) : int.format(Math.round(p));
+  return `${text}%`;
+}
+
+/** A change in percent with its sign, "+3.2%", "−0.8%", "0%" (a true minus sign, so columns align). */
+export function formatChangePercent(percent: number | null | undefined): string {
+  if (percent === null || percent === undefined || !Number.isFinite(percent)) return '—';
+  const rounded = Math.round(percent * 10) / 10;
+  if (rounded === 0) return '0%';
+  return `${rounded > 0 ? '+' : '−'}${pct1.format(Math.abs(rounded))}%`;
+}
+
+/** Money that moves a balance: "+$50.00" for credit, "−$3.20" for a charge. */
+export function formatSignedCost(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
+  const text = formatCost(Math.abs(usd));
+  if (text === '$0.00') return text;
+  return usd > 0 ? `+${text}` : `−${text}`;
+}
+
+/** Hours of work: "45 min", "4 h", "12.5 h", "3.2 d" (above 72 h). */
+export function formatHours(hours: number | null | undefined): string {
+  if (hours === null || hours === undefined || !Number.isFinite(hours)) return '—';
+  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
+  if (hours > 72) return `${dec1.format(hours / 24)} d`;
+  return `${dec1.format(hours)} h`;
+}
+
+/** A compact USD amount for chart axes and KPI cards: "$950", "$12.4k", "$1.2M". */
+export function formatUsdCompact(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined || !Number.isFinite(usd)) return '—';
+  const a = Math.abs(usd);
+  const sign = usd < 0 ? '−' : '';
+  if (a >= 1e6) return `${sign}$${dec1.format(a / 1e6)}M`;
+  if (a >= 1e4) return `${sign}$${dec1.format(a / 1e3)}k`;
+  if (a >= 100 || a === 0) return `${sign}$${int.format(a)}`;
+  return `${sign}${usd2.format(a)}`;
+}
+
+/** A large count with its unit: "1 offer", "12 offers". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${formatInt(n)} ${n === 1 ? one : many}`;
+}
+
+/** A token count: "20k", "500M", "2B", "1.5T". */
+export function formatTokens(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n)) return '—';
+  for (const [scale, unit] of [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'k']] as const) if (n >= scale) return `${dec1.format(n / scale)}${unit}`;
+  return int.format(n);
+}

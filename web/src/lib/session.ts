@@ -2,7 +2,8 @@
 // token is an httpOnly cookie the browser holds and this code never sees (POST /v1/auth/session/*).
 // Refreshes are serialised across tabs with a Web Lock: the refresh token rotates, and two tabs
 // presenting the same one at once would look like a stolen token and end the session.
-import { ApiClient, ApiError, type TokenSource } from './api';
+import { ApiClient, ApiError, buildQuery, type QueryValue, type TokenSource } from './api';
+import { ReadCache } from './cache';
 import type { BrowserSession, Me, SignupResult } from './types';
 
 const CSRF = { 'x-gpubroker-csrf': '1' };
@@ -59,11 +60,13 @@ class Session extends EventTarget implements TokenSource {
   }
 
   async login(email: string, password: string): Promise<void> {
+    reads.invalidate();
     const s = await this.raw.post<BrowserSession>('/v1/auth/session/login', { email, password }, { headers: CSRF, auth: 'none' });
     await this.accept(s);
   }
 
   async signup(email: string, password: string, organization: string): Promise<SignupResult> {
+    reads.invalidate();
     const s = await this.raw.post<SignupResult>('/v1/auth/session/signup', { email, password, organization }, { headers: CSRF, auth: 'none' });
     await this.accept({ ...s, tenantId: s.tenant.id });
     return s;
@@ -100,6 +103,7 @@ class Session extends EventTarget implements TokenSource {
   }
 
   private clear(): void {
+    reads.invalidate();
     clearTimeout(this.timer);
     this.token = null;
     this.expiresAt = 0;
@@ -142,5 +146,12 @@ function withLock<T>(fn: () => Promise<T>): Promise<T> {
   return locks ? (locks.request('gpb-session-refresh', fn) as Promise<T>) : fn();
 }
 
+/** GET answers shared across pages for 30 s (one tenant's; emptied on sign-in and sign-out). */
+export const reads = new ReadCache(30_000);
 export const session = new Session();
 export const api = new ApiClient(session);
+
+/** A GET through the shared cache: pages that show the same balance or usage read it once. */
+export function cachedGet<T>(path: string, query?: Record<string, QueryValue>, maxAgeMs?: number): Promise<T> {
+  return reads.get(path + buildQuery(query), () => api.get<T>(path, { query }), maxAgeMs);
+}

@@ -1,23 +1,28 @@
 // Deploy (/deploy/:offerId): the offer, a form (image, command, secret env, SSH key, limits), a
 // review of the quoted price and the estimated cost, then POST /v1/deployments with one
-// Idempotency-Key per reviewed body (a retry after a network error cannot deploy twice).
+// Idempotency-Key per reviewed body (a retry after a network error cannot deploy twice). The credit
+// available is shown beside the estimate; a 402 for missing credit offers "Add credit", which comes
+// back here after the checkout. `?maxHours=` prefills the time limit (from a recommendation).
 import { css, html, LitElement, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { base } from '../components/styles';
 import { availabilityBadge, errorState, messageOf, statesStyles } from '../components/ui';
 import { ApiError, newIdempotencyKey } from '../lib/api';
 import { deployBody, type DeployBody, type DeployFormValues } from '../lib/deploy-form';
-import { estimateCost, formatCost, formatGb, formatPrice, pricingLabel } from '../lib/format';
+import { suggestTopUp } from '../lib/billing';
+import { estimateCost, formatCost, formatGb, formatHours, formatPrice, pricingLabel } from '../lib/format';
 import { navigate } from '../lib/router';
-import { api, session } from '../lib/session';
-import type { Deployment, Offer } from '../lib/types';
+import { api, cachedGet, reads, session } from '../lib/session';
+import type { Balance, Deployment, Offer } from '../lib/types';
 
 const DEFAULT_IMAGE = 'pytorch/pytorch:2.4.0-cuda12.4-cudnn9-runtime';
 
 export class DeployPage extends LitElement {
   static override properties = {
     params: { attribute: false },
+    query: { attribute: false },
     offer: { state: true },
+    balance: { state: true },
     loadError: { state: true },
     values: { state: true },
     errors: { state: true },
@@ -27,7 +32,9 @@ export class DeployPage extends LitElement {
     revealed: { state: true },
   };
   declare params: Record<string, string>;
+  declare query: URLSearchParams;
   declare offer: Offer | null;
+  declare balance: Balance | null;
   declare loadError: unknown;
   declare values: DeployFormValues;
   declare errors: Record<string, string>;
@@ -43,7 +50,9 @@ export class DeployPage extends LitElement {
   constructor() {
     super();
     this.params = {};
+    this.query = new URLSearchParams();
     this.offer = null;
+    this.balance = null;
     this.loadError = null;
     this.values = { name: '', image: DEFAULT_IMAGE, command: '', env: [{ key: '', value: '' }], ports: '', sshPublicKey: '', diskGb: '', maxHours: '4', maxSpendUsd: '', failover: true };
     this.errors = {};
@@ -54,18 +63,45 @@ export class DeployPage extends LitElement {
   }
 
   override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('query')) {
+      const hours = Number(this.query.get('maxHours'));
+      if (Number.isFinite(hours) && hours > 0 && hours <= 8760) this.values = { ...this.values, maxHours: String(hours) };
+    }
     if (changed.has('params')) void this.load();
   }
 
   private async load() {
     this.loadError = null;
+    void this.loadBalance();
     try {
-      this.offer = await api.get<Offer>(`/v1/offers/${encodeURIComponent(this.params.offerId ?? '')}`);
+      // Public market data: read anonymously, so it does not spend the plan's request budget.
+      this.offer = await api.get<Offer>(`/v1/offers/${encodeURIComponent(this.params.offerId ?? '')}`, { auth: 'none' });
       if (!this.values.name) this.set('name', `${this.offer.gpuModel.toLowerCase()}-${Math.random().toString(36).slice(2, 6)}`);
       document.title = `Deploy ${this.offer.gpuCount}× ${this.offer.gpuModel} · GPUBroker`;
     } catch (err) {
       this.loadError = err;
     }
+  }
+
+  private async loadBalance() {
+    try {
+      this.balance = await cachedGet<Balance>('/v1/billing/balance');
+    } catch {
+      this.balance = null;
+    }
+  }
+
+  /** The price per hour with the platform margin: what the credit is charged while the pod runs. */
+  private chargedPerHour(o: Offer): number {
+    return o.pricePerHourUsd * (1 + (this.balance?.marginPercent ?? 0) / 100);
+  }
+
+  /** Where "Add credit" goes: the billing page with an amount that covers the run, and back here afterwards. */
+  private addCreditHref(o: Offer, b: DeployBody | null): string {
+    const hours = b?.maxHours ?? (Number(this.values.maxHours) || 1);
+    const need = estimateCost(this.chargedPerHour(o), hours, b?.maxSpendUsd ?? null) ?? this.chargedPerHour(o);
+    const back = `/deploy/${o.id}?maxHours=${encodeURIComponent(String(hours))}`;
+    return `/app/billing?add=${suggestTopUp(need - (this.balance?.availableUsd ?? 0))}&return=${encodeURIComponent(back)}`;
   }
 
   private set<K extends keyof DeployFormValues>(key: K, value: DeployFormValues[K]) {
@@ -116,6 +152,7 @@ export class DeployPage extends LitElement {
     this.submitError = null;
     try {
       const d = await api.post<Deployment>('/v1/deployments', body, { idempotencyKey: this.idempotency.key });
+      reads.invalidate('/v1/billing');
       navigate(`/deployments/${d.id}`);
     } catch (err) {
       this.submitError = err;
@@ -151,8 +188,35 @@ export class DeployPage extends LitElement {
         <dt>vCPU · RAM</dt><dd class="num">${o.vcpus ?? '—'} · ${formatGb(o.ramGb)}</dd>
         <dt>Disk</dt><dd class="num">${formatGb(o.storageGb)}</dd>
       </dl>
+      ${this.renderCredit(o)}
       ${o.pricing !== 'on_demand' ? html`<p class="notice warn small">${pricingLabel(o.pricing)} capacity can be reclaimed by the provider. Turn on failover to move to the next best offer.</p>` : nothing}
     </aside>`;
+  }
+
+  private renderCredit(o: Offer) {
+    const b = this.balance;
+    if (!b) return nothing;
+    const perHour = this.chargedPerHour(o);
+    const hours = perHour > 0 ? b.availableUsd / perHour : 0;
+    return html`<div class="credit">
+      <div class="row between"><span class="muted small">Available credit</span><strong class="num" data-testid="available-credit">${formatCost(b.availableUsd)}</strong></div>
+      <span class="faint small">${b.availableUsd > 0 ? `Covers about ${formatHours(hours)} at ${formatPrice(perHour)}/h incl. the ${b.marginPercent}% margin.` : 'Deployments draw on prepaid credit.'}</span>
+      ${session.can('member') ? html`<a class="small" href=${this.addCreditHref(o, this.review)}>Add credit</a>` : nothing}
+    </div>`;
+  }
+
+  private renderSubmitError(o: Offer, b: DeployBody) {
+    const err = this.submitError;
+    if (err instanceof ApiError && err.status === 402 && err.type.endsWith('/insufficient-credit')) {
+      return html`<div class="notice warn credit-short" role="alert" data-testid="insufficient-credit">
+        <div><strong>Not enough credit to start this pod.</strong> A deployment starts when the credit covers its first minutes at the price plus the margin${this.balance ? html`; you have <span class="num">${formatCost(this.balance.availableUsd)}</span> available` : nothing}.</div>
+        <a class="btn btn-primary btn-sm" href=${this.addCreditHref(o, b)}>Add credit</a>
+      </div>`;
+    }
+    if (err instanceof ApiError && err.status === 402) {
+      return html`<div class="notice error" role="alert">${messageOf(err)} <a href="/app">Change the monthly cap</a></div>`;
+    }
+    return html`<div class="notice error" role="alert">${messageOf(err)}</div>`;
   }
 
   private renderForm() {
@@ -195,7 +259,9 @@ export class DeployPage extends LitElement {
   }
 
   private renderReview(b: DeployBody, o: Offer) {
-    const estimate = estimateCost(o.pricePerHourUsd, b.maxHours ?? null, b.maxSpendUsd ?? null);
+    // What leaves the credit: the locked price plus the platform margin, per running hour.
+    const estimate = estimateCost(this.chargedPerHour(o), b.maxHours ?? null, b.maxSpendUsd ?? null);
+    const margin = this.balance ? ` plus the ${this.balance.marginPercent}% margin` : '';
     return html`<section class="card card-pad stack" aria-labelledby="review-title">
       <h2 id="review-title" tabindex="-1">Review and deploy</h2>
       <dl class="kv review">
@@ -210,9 +276,9 @@ export class DeployPage extends LitElement {
       <div class="quote">
         <div><span class="label">Quoted price (locked)</span><div class="stat num" data-testid="review-price">${formatPrice(o.pricePerHourUsd)}<small>/h</small></div></div>
         <div><span class="label">Estimated cost</span><div class="stat num" data-testid="review-estimate">${estimate === null ? 'open-ended' : formatCost(estimate)}</div>
-          <span class="faint small">${b.maxHours ? `${b.maxHours} h at the quoted price${b.maxSpendUsd ? ', capped by the spend limit' : ''}` : b.maxSpendUsd ? 'the spend limit' : 'billed per running hour until you stop it'}</span></div>
+          <span class="faint small">${b.maxHours ? `${b.maxHours} h at the quoted price${margin}${b.maxSpendUsd ? ', capped by the spend limit' : ''}` : b.maxSpendUsd ? 'the spend limit' : `billed per running second${margin} until you stop it`}</span></div>
       </div>
-      ${this.submitError ? html`<div class="notice error" role="alert">${messageOf(this.submitError)}</div>` : nothing}
+      ${this.submitError ? this.renderSubmitError(o, b) : nothing}
       <div class="row end">
         <button class="btn" type="button" ?disabled=${this.busy} @click=${() => (this.review = null)}>Back</button>
         <button class="btn btn-primary" type="button" ?disabled=${this.busy} @click=${this.confirm}>${this.busy ? 'Deploying…' : `Deploy for ${formatPrice(o.pricePerHourUsd)}/h`}</button>
@@ -239,10 +305,10 @@ export class DeployPage extends LitElement {
     statesStyles,
     css`
       .layout { display: grid; grid-template-columns: minmax(0, 1fr) 320px; gap: var(--space-4); align-items: start; }
-      @media (max-width: 900px) { .layout { grid-template-columns: 1fr; } .layout > aside, .layout > div:last-child { order: -1; } }
+      @media (max-width: 900px) { .layout { grid-template-columns: minmax(0, 1fr); } .layout > aside, .layout > div:last-child { order: -1; } }
       .grid.two { grid-template-columns: repeat(2, minmax(0, 1fr)); }
       .grid.four { grid-template-columns: repeat(4, minmax(0, 1fr)); }
-      @media (max-width: 640px) { .grid.two { grid-template-columns: 1fr; } .grid.four { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+      @media (max-width: 640px) { .grid.two { grid-template-columns: minmax(0, 1fr); } .grid.four { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
       fieldset.env { border: 1px solid var(--border); border-radius: var(--radius); padding: var(--space-3) var(--space-4) var(--space-4); margin: 0; display: flex; flex-direction: column; gap: var(--space-2); }
       legend { font-size: var(--text-sm); font-weight: 550; padding: 0 4px; }
       legend .hint { font-weight: 400; color: var(--text-muted); font-size: var(--text-xs); margin-left: 6px; }
@@ -264,6 +330,10 @@ export class DeployPage extends LitElement {
       .quote { display: grid; grid-template-columns: 1fr 1fr; gap: var(--space-4); padding: var(--space-4); background: var(--bg-subtle); border-radius: var(--radius); }
       .quote small { font-size: var(--text-sm); color: var(--text-muted); font-weight: 500; }
       .form-sk { height: 420px; }
+      .credit { display: flex; flex-direction: column; gap: 4px; margin-top: var(--space-2); padding-top: var(--space-3); border-top: 1px solid var(--border); }
+      .between { justify-content: space-between; }
+      .credit-short { display: flex; gap: var(--space-3); align-items: center; justify-content: space-between; flex-wrap: wrap; }
+      .credit-short div { flex: 1 1 260px; }
       .offer-sk { height: 260px; }
       .back { margin-top: var(--space-4); }
     `,

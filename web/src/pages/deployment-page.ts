@@ -208,7 +208,7 @@ export class DeploymentPage extends LitElement {
       .crumbs { display: flex; gap: 8px; font-size: var(--text-sm); color: var(--text-muted); margin-bottom: var(--space-3); }
       .crumbs a { color: var(--text-muted); }
       .cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: var(--space-3); margin: var(--space-4) 0; }
-      @media (max-width: 860px) { .cards { grid-template-columns: 1fr; } }
+      @media (max-width: 860px) { .cards { grid-template-columns: minmax(0, 1fr); } }
       .cards .card { display: flex; flex-direction: column; gap: var(--space-2); }
       .small { font-size: var(--text-xs); }
       .steps { list-style: none; display: flex; gap: var(--space-2); padding: 0; margin: 4px 0 0; font-size: var(--text-sm); }
@@ -220,7 +220,7 @@ export class DeploymentPage extends LitElement {
       .steps li.current { color: var(--text); font-weight: 600; }
       .steps li.current .dot { background: var(--accent); box-shadow: 0 0 0 3px var(--accent-soft); }
       .two { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: var(--space-4); align-items: start; }
-      @media (max-width: 900px) { .two { grid-template-columns: 1fr; } }
+      @media (max-width: 900px) { .two { grid-template-columns: minmax(0, 1fr); } }
       .stack.tight { gap: var(--space-2); }
       .conn { display: grid; grid-template-columns: 48px 1fr auto; align-items: center; gap: var(--space-2); background: var(--bg-subtle); border: 1px solid var(--border); border-radius: var(--radius); padding: 6px 6px 6px 10px; }
       .conn code, .conn a { overflow-wrap: anywhere; font-size: var(--text-xs); }

@@ -212,16 +212,16 @@ export class LandingPage extends LitElement {
       .dir.up { color: var(--red); }
       .dir.down { color: var(--green); }
       .features { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: var(--space-6); }
-      @media (max-width: 860px) { .features { grid-template-columns: 1fr; gap: var(--space-5); } }
+      @media (max-width: 860px) { .features { grid-template-columns: minmax(0, 1fr); gap: var(--space-5); } }
       .feature h3 { margin-bottom: var(--space-2); }
       .feature p { font-size: var(--text-sm); line-height: 1.6; }
       .api { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 3fr); gap: var(--space-6); align-items: center; }
-      @media (max-width: 860px) { .api { grid-template-columns: 1fr; } }
+      @media (max-width: 860px) { .api { grid-template-columns: minmax(0, 1fr); } }
       .api-copy p { margin: var(--space-2) 0 var(--space-3); font-size: var(--text-sm); }
       .code { margin: 0; padding: var(--space-5); background: var(--bg-subtle); font-family: var(--font-mono); font-size: var(--text-xs); line-height: 1.7; overflow-x: auto; }
       .plans { display: grid; grid-template-columns: repeat(5, minmax(0, 1fr)); gap: var(--space-3); }
       @media (max-width: 1100px) { .plans { grid-template-columns: repeat(3, minmax(0, 1fr)); } }
-      @media (max-width: 640px) { .plans { grid-template-columns: 1fr; } }
+      @media (max-width: 640px) { .plans { grid-template-columns: minmax(0, 1fr); } }
       .plan { padding: var(--space-5); display: flex; flex-direction: column; gap: var(--space-3); min-height: 200px; }
       .plan.featured { border-color: var(--accent); box-shadow: 0 0 0 1px var(--accent); }
       .plan-head { display: flex; align-items: center; justify-content: space-between; }

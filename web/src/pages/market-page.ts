@@ -1,6 +1,8 @@
 // Market (/market): the offers of GET /v1/offers in a dense table with every filter of the API,
 // sortable columns, infinite scroll on the cursor, ticking price ages, and live changes from the
-// socket merged in place (flash, no reflow). The filters live in the URL, under the API's names.
+// socket merged in place (flash, no reflow). The filters live in the URL, under the API's names. A
+// toggle adds the value metrics (price per FP16 TFLOP-hour and per VRAM GB-hour; the API does not
+// sort by them, so their headers are not sort buttons).
 import { css, html, LitElement, nothing, unsafeCSS } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { arrowDown, arrowUp } from '../components/icons';
@@ -25,6 +27,7 @@ import { appendPage, applySnapshot, mergeChanges, tableFromOffers, type TableSta
 import { replaceQuery } from '../lib/router';
 import { api } from '../lib/session';
 import type { Gpu, LiveMessage, Offer, Page, Provider } from '../lib/types';
+import { marketTabs, marketTabsStyles } from './market-tabs';
 
 const PAGE_SIZE = 100;
 const FLASH_MS = 1800;
@@ -35,6 +38,8 @@ interface Column {
   width: number;
   sort?: SortKey;
   align?: 'r';
+  /** Shown only with the value metrics on. */
+  value?: boolean;
 }
 
 const COLUMNS: Column[] = [
@@ -48,10 +53,20 @@ const COLUMNS: Column[] = [
   { key: 'avail', label: 'Availability', width: 112 },
   { key: 'gpuHour', label: '$ / GPU·h', width: 104, sort: 'pricePerGpuHour', align: 'r' },
   { key: 'hour', label: '$ / h', width: 104, sort: 'price', align: 'r' },
+  { key: 'tflop', label: '$ / TFLOP·h', width: 112, align: 'r', value: true },
+  { key: 'vramGb', label: '$ / GB·h', width: 100, align: 'r', value: true },
   { key: 'age', label: 'Price age', width: 100, sort: 'observedAt', align: 'r' },
   { key: 'action', label: '', width: 88 },
 ];
-const TABLE_WIDTH = COLUMNS.reduce((s, c) => s + c.width, 0);
+const TABLE_WIDTH = COLUMNS.filter((c) => !c.value).reduce((s, c) => s + c.width, 0);
+const VALUE_TABLE_WIDTH = COLUMNS.reduce((s, c) => s + c.width, 0);
+const VALUE_KEY = 'gpb.market.value';
+
+/** Value metrics are small numbers: four significant decimals keep a column comparable. */
+function formatValue(usd: number | null | undefined): string {
+  if (usd === null || usd === undefined) return '—';
+  return usd >= 1 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
+}
 
 export class MarketPage extends LitElement {
   static override properties = {
@@ -66,7 +81,9 @@ export class MarketPage extends LitElement {
     providers: { state: true },
     liveStatus: { state: true },
     lastUpdate: { state: true },
+    valueView: { state: true },
   };
+  declare valueView: boolean;
   declare query: URLSearchParams;
   declare filters: OfferFilters;
   declare table: TableState | null;
@@ -99,6 +116,24 @@ export class MarketPage extends LitElement {
     this.providers = [];
     this.liveStatus = 'connecting';
     this.lastUpdate = null;
+    try {
+      this.valueView = localStorage.getItem(VALUE_KEY) === '1';
+    } catch {
+      this.valueView = false;
+    }
+  }
+
+  private get columns(): Column[] {
+    return COLUMNS.filter((c) => this.valueView || !c.value);
+  }
+
+  private toggleValue() {
+    this.valueView = !this.valueView;
+    try {
+      localStorage.setItem(VALUE_KEY, this.valueView ? '1' : '0');
+    } catch {
+      // not kept: fine
+    }
   }
 
   override connectedCallback(): void {
@@ -331,7 +366,7 @@ export class MarketPage extends LitElement {
   }
 
   private renderRows() {
-    if (!this.table) return loadingRows(12, COLUMNS.length);
+    if (!this.table) return loadingRows(12, this.columns.length);
     return repeat(
       this.table.rows,
       (r) => r.offer.id,
@@ -348,6 +383,9 @@ export class MarketPage extends LitElement {
           <td class="flash">${availabilityBadge(o.availability)}</td>
           <td class="r num strong flash" data-col="gpuHour">${formatPrice(o.pricePerGpuHourUsd)}</td>
           <td class="r num flash" data-col="hour">${formatPrice(o.pricePerHourUsd)}</td>
+          ${this.valueView
+            ? html`<td class="r num muted flash" data-col="tflop">${formatValue(o.pricePerFp16TflopHourUsd)}</td><td class="r num muted flash" data-col="vramGb">${formatValue(o.pricePerVramGbHourUsd)}</td>`
+            : nothing}
           <td class="r num muted"><gpb-age at=${o.observedAt}></gpb-age></td>
           <td class="r">${r.left || o.availability === 'unavailable'
             ? html`<span class="faint tiny">gone</span>`
@@ -366,25 +404,32 @@ export class MarketPage extends LitElement {
           <h1>Market</h1>
           <p>Every listed GPU offer, normalized. Prices stream in live.</p>
         </div>
-        <div class="status" aria-live="polite">
-          <span class="live-dot ${this.liveStatus}" aria-hidden="true"></span>
-          <span>${this.liveStatus === 'live' ? 'Live' : this.liveStatus === 'connecting' ? 'Connecting' : 'Reconnecting'}</span>
-          ${this.lastUpdate ? html`<span class="faint">· last change <gpb-age at=${this.lastUpdate}></gpb-age></span>` : nothing}
+        <div class="head-right">
+          <div class="status" aria-live="polite">
+            <span class="live-dot ${this.liveStatus}" aria-hidden="true"></span>
+            <span>${this.liveStatus === 'live' ? 'Live' : this.liveStatus === 'connecting' ? 'Connecting' : 'Reconnecting'}</span>
+            ${this.lastUpdate ? html`<span class="faint">· last change <gpb-age at=${this.lastUpdate}></gpb-age></span>` : nothing}
+          </div>
+          ${marketTabs('offers')}
         </div>
       </div>
       ${this.renderFilters()}
       <div class="table-bar">
         <span class="muted num" data-testid="result-count">${this.loading && !this.table ? 'Loading offers…' : `${formatInt(rows)}${this.nextCursor ? '+' : ''} offers`}</span>
-        ${entered > 0
-          ? html`<button class="btn btn-sm new-pill" type="button" @click=${() => void this.loadFirst()}>${entered} new ${entered === 1 ? 'offer matches' : 'offers match'} · Refresh</button>`
-          : nothing}
+        <div class="row">
+          ${entered > 0
+            ? html`<button class="btn btn-sm new-pill" type="button" @click=${() => void this.loadFirst()}>${entered} new ${entered === 1 ? 'offer matches' : 'offers match'} · Refresh</button>`
+            : nothing}
+          <label class="switch"><input type="checkbox" name="valueView" .checked=${this.valueView} @change=${this.toggleValue} />
+            <span>Value metrics</span><span class="faint hide-sm">$ per TFLOP·h and per GB·h</span></label>
+        </div>
       </div>
       ${this.error && !this.table ? errorState(this.error, () => void this.loadFirst()) : nothing}
       <div class="table-wrap card ${this.loading && this.table ? 'stale' : ''}" aria-busy=${this.loading ? 'true' : 'false'}>
-        <table class="data market">
+        <table class="data market ${this.valueView ? 'value' : ''}">
           <caption class="sr-only">GPU offers sorted by ${this.filters.sort}, ${this.filters.order === 'asc' ? 'ascending' : 'descending'}</caption>
-          <colgroup>${COLUMNS.map((c) => html`<col class="c-${c.key}" />`)}</colgroup>
-          <thead><tr>${COLUMNS.map((c) => this.renderHeader(c))}</tr></thead>
+          <colgroup>${this.columns.map((c) => html`<col class="c-${c.key}" />`)}</colgroup>
+          <thead><tr>${this.columns.map((c) => this.renderHeader(c))}</tr></thead>
           <tbody>${this.renderRows()}</tbody>
         </table>
         ${this.table && rows === 0 && !this.loading
@@ -402,6 +447,7 @@ export class MarketPage extends LitElement {
   static override styles = [
     base,
     statesStyles,
+    marketTabsStyles,
     css`
       .status { display: inline-flex; align-items: center; gap: 6px; font-size: var(--text-sm); }
       .live-dot { width: 8px; height: 8px; border-radius: 50%; background: var(--text-faint); }
@@ -430,6 +476,11 @@ export class MarketPage extends LitElement {
       .table-wrap { overflow-x: auto; overscroll-behavior-x: contain; }
       .table-wrap.stale tbody { opacity: 0.55; transition: opacity 150ms; }
       table.market { table-layout: fixed; min-width: ${unsafeCSS(String(TABLE_WIDTH))}px; }
+      table.market.value { min-width: ${unsafeCSS(String(VALUE_TABLE_WIDTH))}px; }
+      .head-right { display: flex; align-items: center; gap: var(--space-4); flex-wrap: wrap; }
+      .switch { display: inline-flex; align-items: center; gap: 6px; font-size: var(--text-xs); font-weight: 550; color: var(--text-muted); cursor: pointer; }
+      .switch input { accent-color: var(--accent); }
+      @media (max-width: 640px) { .hide-sm { display: none; } }
       ${unsafeCSS(COLUMNS.map((c) => `col.c-${c.key} { width: ${c.width}px; }`).join('\n'))}
       table.market thead th { position: sticky; top: 0; z-index: 1; }
       table.market td { height: 38px; }

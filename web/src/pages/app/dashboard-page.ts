@@ -19,17 +19,22 @@ export interface Section {
 export const SECTIONS: readonly Section[] = [
   { path: '', label: 'Overview', tag: 'app-overview', load: () => import('./overview-section'), role: 'viewer' },
   { path: 'deployments', label: 'Deployments', tag: 'app-deployments', load: () => import('./deployments-section'), role: 'viewer' },
+  { path: 'billing', label: 'Billing', tag: 'app-billing', load: () => import('./billing-section'), role: 'viewer' },
+  { path: 'invoices', label: 'Invoices', tag: 'app-invoices', load: () => import('./invoices-section'), role: 'viewer' },
+  { path: 'plan', label: 'Plan', tag: 'app-plan', load: () => import('./plan-section'), role: 'viewer' },
   { path: 'keys', label: 'API keys', tag: 'app-keys', load: () => import('./keys-section'), role: 'admin' },
   { path: 'members', label: 'Members', tag: 'app-members', load: () => import('./members-section'), role: 'viewer' },
-  { path: 'plan', label: 'Plan', tag: 'app-plan', load: () => import('./plan-section'), role: 'viewer' },
   { path: 'audit', label: 'Audit log', tag: 'app-audit', load: () => import('./audit-section'), role: 'admin' },
 ];
+
+/** A section element: `sub` is the rest of the path (`/app/invoices/inv_…` → `inv_…`). */
+type SectionElement = HTMLElement & { query?: URLSearchParams; sub?: string };
 
 export class DashboardPage extends LitElement {
   static override properties = { params: { attribute: false }, query: { attribute: false }, content: { state: true } };
   declare params: Record<string, string>;
   declare query: URLSearchParams;
-  declare content: HTMLElement | null;
+  declare content: SectionElement | null;
   private shown: Section | null = null;
 
   constructor() {
@@ -39,23 +44,37 @@ export class DashboardPage extends LitElement {
     this.content = null;
   }
 
+  private get path(): { head: string; sub: string } {
+    const [head = '', ...rest] = (this.params['*'] ?? '').split('/');
+    return { head, sub: rest.join('/') };
+  }
+
   private get section(): Section | undefined {
-    return SECTIONS.find((s) => s.path === (this.params['*'] ?? ''));
+    return SECTIONS.find((s) => s.path === this.path.head);
   }
 
   override willUpdate(changed: Map<string, unknown>) {
-    if (changed.has('params')) void this.show();
+    if (changed.has('params') || changed.has('query')) void this.show();
   }
 
   private async show() {
     const s = this.section;
-    if (!s || !session.can(s.role) || s === this.shown) return;
+    if (!s || !session.can(s.role)) return;
+    if (s === this.shown) {
+      // The same section with another sub-path or query (an invoice opened, a filter): it updates in place.
+      if (this.content) {
+        this.content.sub = this.path.sub;
+        this.content.query = this.query;
+      }
+      return;
+    }
     this.shown = s;
     this.content = null;
     await s.load();
     if (this.shown !== s) return;
-    const el = document.createElement(s.tag);
-    (el as HTMLElement & { query?: URLSearchParams }).query = this.query;
+    const el = document.createElement(s.tag) as SectionElement;
+    el.query = this.query;
+    el.sub = this.path.sub;
     this.content = el;
     document.title = `${s.label} · Dashboard · GPUBroker`;
   }
@@ -96,8 +115,9 @@ export class DashboardPage extends LitElement {
       .side a:hover { background: var(--bg-hover); color: var(--text); text-decoration: none; }
       .side a[aria-current='page'] { background: var(--bg-muted); color: var(--text); }
       .side .side-cta { margin-top: var(--space-3); color: var(--accent); }
+      @media print { .side, .head .badge { display: none; } .layout { display: block; } }
       @media (max-width: 860px) {
-        .layout { grid-template-columns: 1fr; gap: var(--space-4); }
+        .layout { grid-template-columns: minmax(0, 1fr); gap: var(--space-4); }
         .side { position: static; flex-direction: row; overflow-x: auto; border-bottom: 1px solid var(--border); padding-bottom: var(--space-2); gap: var(--space-1); scrollbar-width: none; }
         .side a { white-space: nowrap; }
         .side .side-cta { margin-top: 0; }

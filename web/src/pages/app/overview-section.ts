@@ -1,15 +1,28 @@
-// Dashboard overview (/app): this month's spend against the cap (GET /v1/spend; owners set the cap)
-// and the deployments that are not finished.
+// Dashboard overview (/app): the credit balance (with its warnings and "Add credit"), this month's
+// spend against the cap (GET /v1/spend; owners set the cap), the month's usage by day, and the
+// deployments that are not finished.
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, messageOf, statesStyles, statusBadge, toast } from '../../components/ui';
+import { balanceNotice } from '../../lib/billing';
 import { formatCost, formatPrice } from '../../lib/format';
-import { api, session } from '../../lib/session';
-import type { Deployment, Page, Spend } from '../../lib/types';
+import { api, cachedGet, session } from '../../lib/session';
+import type { Balance, Deployment, Page, Spend } from '../../lib/types';
 import { sectionStyles } from './section-styles';
+import './usage-chart';
 
 export class OverviewSection extends LitElement {
-  static override properties = { spend: { state: true }, spendError: { state: true }, active: { state: true }, activeError: { state: true }, editing: { state: true } };
+  static override properties = {
+    spend: { state: true },
+    spendError: { state: true },
+    balance: { state: true },
+    balanceError: { state: true },
+    active: { state: true },
+    activeError: { state: true },
+    editing: { state: true },
+  };
+  declare balance: Balance | null;
+  declare balanceError: unknown;
   declare spend: Spend | null;
   declare spendError: unknown;
   declare active: Deployment[] | null;
@@ -20,6 +33,8 @@ export class OverviewSection extends LitElement {
     super();
     this.spend = null;
     this.spendError = null;
+    this.balance = null;
+    this.balanceError = null;
     this.active = null;
     this.activeError = null;
     this.editing = false;
@@ -27,8 +42,18 @@ export class OverviewSection extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    void this.loadBalance();
     void this.loadSpend();
     void this.loadActive();
+  }
+
+  private async loadBalance() {
+    this.balanceError = null;
+    try {
+      this.balance = await cachedGet<Balance>('/v1/billing/balance');
+    } catch (err) {
+      this.balanceError = err;
+    }
   }
 
   private async loadSpend() {
@@ -100,9 +125,26 @@ export class OverviewSection extends LitElement {
         <td class="r num">${formatPrice(d.quotedPricePerHourUsd)}/h</td><td class="r num">${formatCost(d.costSoFarUsd)}</td></tr>`)}</tbody></table></div>`;
   }
 
+  private renderBalance() {
+    if (this.balanceError) return errorState(this.balanceError, () => void this.loadBalance());
+    const b = this.balance;
+    const notice = b ? balanceNotice(b, Date.now()) : null;
+    return html`<div class="bal">
+      <div><span class="label">Available credit</span>
+        ${b ? html`<div class="stat num" data-testid="available">${formatCost(b.availableUsd)}</div>` : html`<div class="skeleton sk-stat"></div>`}
+        <span class="faint small">${b ? `Balance ${formatCost(b.balanceUsd)} · reserved ${formatCost(b.reservedUsd)}` : html`&nbsp;`}</span></div>
+      ${notice ? html`<p class="notice ${notice.tone === 'info' ? '' : notice.tone} small" data-notice=${notice.code}>${notice.text}</p>` : nothing}
+      <div class="row">${session.can('member') ? html`<a class="btn btn-primary btn-sm" href="/app/billing?add=50">Add credit</a>` : nothing}<a class="btn btn-sm" href="/app/billing">Billing</a></div>
+    </div>`;
+  }
+
   override render() {
     return html`<div class="section">
-      <section class="card card-pad">${this.renderSpend()}</section>
+      <div class="pair">
+        <section class="card card-pad">${this.renderBalance()}</section>
+        <section class="card card-pad">${this.renderSpend()}</section>
+      </div>
+      <section class="card card-pad"><app-usage-chart></app-usage-chart></section>
       <section class="card">
         <div class="card-head"><h2>Active deployments</h2><a href="/app/deployments">All deployments →</a></div>
         ${this.renderActive()}
@@ -115,7 +157,13 @@ export class OverviewSection extends LitElement {
     statesStyles,
     sectionStyles,
     css`
-      .spend { display: flex; flex-direction: column; gap: var(--space-3); }
+      .pair { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: var(--space-4); }
+      @media (max-width: 900px) { .pair { grid-template-columns: minmax(0, 1fr); } }
+      .pair > .card { display: flex; flex-direction: column; }
+      .bal, .spend { display: flex; flex-direction: column; gap: var(--space-3); height: 100%; }
+      .bal .row, .spend > .btn, .spend form { margin-top: auto; }
+      .spend > .btn { align-self: flex-start; }
+      .sk-stat { height: 30px; width: 140px; margin: 4px 0; }
       .meter { height: 8px; border-radius: 4px; background: var(--bg-muted); overflow: hidden; max-width: 480px; }
       .meter span { display: block; height: 100%; width: 0; background: var(--accent); border-radius: 4px; }
       .meter span.warm { background: var(--amber); }
