@@ -4,11 +4,10 @@ import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env';
 import { PLANS } from '../billing/plans';
 import { randomId } from '../catalog/ids';
-import { decodeCursor, fingerprint } from '../http/cursor';
 import { notFound, Problem } from '../http/problem';
 import { auditStatementIfChanged } from '../tenancy/audit';
 import { tenantOf } from '../tenancy/auth.middleware';
-import { DEFAULT_PAGE_SIZE, toPage } from '../tenancy/paging';
+import { newestFirstPage } from '../tenancy/paging';
 import type { createAlertRoute, deleteAlertRoute, getAlertRoute, listAlertsRoute, listDeliveriesRoute } from './alerts.routes';
 import { guardUrl } from './dns';
 import { resolverFor } from './outbound';
@@ -95,26 +94,10 @@ export const createAlert: RouteHandler<typeof createAlertRoute, AppEnv> = async 
   return c.json({ ...toApiAlert(row), ...(secret ? { signingSecret: secret } : {}) }, 201);
 };
 
-const SORT = { s: 'createdAt', o: 'd' } as const;
-
 export const listAlerts: RouteHandler<typeof listAlertsRoute, AppEnv> = async (c) => {
   const { tenantId } = tenantOf(c.var.principal);
   const query = c.req.valid('query');
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const f = fingerprint({});
-  const params: (string | number)[] = [tenantId];
-  let where = `tenant_id = ?1 AND status = 'active'`;
-  if (query.cursor) {
-    const state = decodeCursor(query.cursor, { ...SORT, f });
-    params.push(state.v, state.id);
-    where += ` AND (created_at, id) < (?2, ?3)`;
-  }
-  params.push(limit + 1);
-  const { results } = await c.var.readDb
-    .prepare(`SELECT * FROM alerts WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?${params.length}`)
-    .bind(...params)
-    .all<AlertRow>();
-  const page = toPage(results, limit, { ...SORT, f, key: (row) => ({ v: row.created_at, id: row.id }) });
+  const page = await newestFirstPage<AlertRow>(c.var.readDb, 'alerts', { tenantId, fixed: `status = 'active'`, limit: query.limit, cursor: query.cursor });
   return c.json({ data: page.rows.map(toApiAlert), nextCursor: page.nextCursor }, 200);
 };
 
@@ -162,25 +145,7 @@ export const listDeliveries: RouteHandler<typeof listDeliveriesRoute, AppEnv> = 
   const query = c.req.valid('query');
   const db = c.var.readDb;
   if (!(await loadAlert(db, tenantId, id))) throw notFound(`no alert ${id}`);
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const f = fingerprint({ status: query.status ?? null });
-  const params: (string | number)[] = [tenantId, id];
-  let where = 'tenant_id = ?1 AND alert_id = ?2';
-  if (query.status) {
-    params.push(query.status);
-    where += ` AND status = ?${params.length}`;
-  }
-  if (query.cursor) {
-    const state = decodeCursor(query.cursor, { ...SORT, f });
-    params.push(state.v, state.id);
-    where += ` AND (created_at, id) < (?${params.length - 1}, ?${params.length})`;
-  }
-  params.push(limit + 1);
-  const { results } = await db
-    .prepare(`SELECT * FROM alert_deliveries WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?${params.length}`)
-    .bind(...params)
-    .all<DeliveryRow>();
-  const page = toPage(results, limit, { ...SORT, f, key: (row) => ({ v: row.created_at, id: row.id }) });
+  const page = await newestFirstPage<DeliveryRow>(db, 'alert_deliveries', { tenantId, match: { alert_id: id, status: query.status }, limit: query.limit, cursor: query.cursor });
   const attempts = new Map<string, AttemptRow[]>();
   if (page.rows.length > 0) {
     const { results: rows } = await db

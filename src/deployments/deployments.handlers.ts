@@ -6,13 +6,12 @@ import type { AppEnv } from '../app-env';
 import { requireCreditFor } from '../billing/account';
 import { PLANS } from '../billing/plans';
 import { randomId } from '../catalog/ids';
-import { decodeCursor, fingerprint } from '../http/cursor';
 import { notFound, Problem } from '../http/problem';
 import type { OfferRow } from '../market/offers.query';
 import { usdToMicro } from '../money';
 import { auditStatement } from '../tenancy/audit';
 import { tenantOf } from '../tenancy/auth.middleware';
-import { DEFAULT_PAGE_SIZE, toPage } from '../tenancy/paging';
+import { newestFirstPage } from '../tenancy/paging';
 import type {
   createDeploymentRoute,
   getDeploymentRoute,
@@ -28,7 +27,6 @@ import { OFFER_FRESH_MS } from './offer-freshness';
 import { monthSpendMicro } from './spend';
 import { FINAL, USER_ACTIONS } from './state';
 import { eventStatement, loadDeployment, toApiDeployment, toApiEvent, type DeploymentRow, type EventRow, type Failover } from './store';
-
 
 /** Providers whose API can stop a pod and start it again (Lambda can only terminate). */
 const RESUMABLE_PROVIDERS: ReadonlySet<string> = new Set(['sim', 'runpod', 'vastai']);
@@ -135,30 +133,10 @@ function withEnvKeys(row: DeploymentRow, env: Record<string, string> | undefined
   return { ...toApiDeployment(row, now), envKeys: env ? Object.keys(env) : null };
 }
 
-const SORT = { s: 'createdAt', o: 'd' } as const;
-
 export const listDeployments: RouteHandler<typeof listDeploymentsRoute, AppEnv> = async (c) => {
   const { tenantId } = tenantOf(c.var.principal);
   const query = c.req.valid('query');
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const f = fingerprint({ status: query.status ?? null });
-  const params: (string | number)[] = [tenantId];
-  let where = 'tenant_id = ?1';
-  if (query.status) {
-    params.push(query.status);
-    where += ` AND status = ?${params.length}`;
-  }
-  if (query.cursor) {
-    const state = decodeCursor(query.cursor, { ...SORT, f });
-    params.push(state.v, state.id);
-    where += ` AND (created_at, id) < (?${params.length - 1}, ?${params.length})`;
-  }
-  params.push(limit + 1);
-  const { results } = await c.var.readDb
-    .prepare(`SELECT * FROM deployments WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?${params.length}`)
-    .bind(...params)
-    .all<DeploymentRow>();
-  const page = toPage(results, limit, { ...SORT, f, key: (row) => ({ v: row.created_at, id: row.id }) });
+  const page = await newestFirstPage<DeploymentRow>(c.var.readDb, 'deployments', { tenantId, match: { status: query.status }, limit: query.limit, cursor: query.cursor });
   const now = Date.now();
   return c.json({ data: page.rows.map((r) => toApiDeployment(r, now)), nextCursor: page.nextCursor }, 200);
 };

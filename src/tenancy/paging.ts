@@ -1,7 +1,7 @@
-// Keyset paging for the account lists (members, API keys, audit): the shared `limit`/`cursor` query
+// Keyset paging for the tenant lists (members, API keys, audit, deployments, payments, alerts): the shared `limit`/`cursor` query
 // fields and the step that turns `limit + 1` fetched rows into a page and its `nextCursor`.
 import { z } from '@hono/zod-openapi';
-import { encodeCursor } from '../http/cursor';
+import { decodeCursor, encodeCursor, fingerprint } from '../http/cursor';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
@@ -35,3 +35,37 @@ export function toPage<Row>(
   return { rows: page, nextCursor: encodeCursor({ s: cursor.s, o: cursor.o, f: cursor.f, ...cursor.key(last) }) };
 }
 
+
+/**
+ * One page, newest first by (created_at, id), of a tenant's rows in `table`. `match` holds equality
+ * filters (an undefined value is no filter); they and `fixed` make the cursor's fingerprint, so a
+ * cursor is refused under other filters. Table and column names come from code, never from input.
+ */
+export async function newestFirstPage<Row extends { created_at: number; id: string }>(
+  db: D1Database | D1DatabaseSession,
+  table: string,
+  q: { tenantId: string; match?: Record<string, string | number | undefined>; fixed?: string; limit?: number; cursor?: string },
+): Promise<{ rows: Row[]; nextCursor: string | null }> {
+  const sort = { s: 'createdAt', o: 'd' } as const;
+  const limit = q.limit ?? DEFAULT_PAGE_SIZE;
+  const match = Object.entries(q.match ?? {}).filter((e): e is [string, string | number] => e[1] !== undefined);
+  const f = fingerprint(Object.fromEntries(Object.keys(q.match ?? {}).map((k) => [k, q.match?.[k] ?? null])));
+  const params: (string | number)[] = [q.tenantId];
+  const where = ['tenant_id = ?1'];
+  if (q.fixed) where.push(q.fixed);
+  for (const [column, value] of match) {
+    params.push(value);
+    where.push(`${column} = ?${params.length}`);
+  }
+  if (q.cursor) {
+    const state = decodeCursor(q.cursor, { ...sort, f });
+    params.push(state.v, state.id);
+    where.push(`(created_at, id) < (?${params.length - 1}, ?${params.length})`);
+  }
+  params.push(limit + 1);
+  const { results } = await db
+    .prepare(`SELECT * FROM ${table} WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?${params.length}`)
+    .bind(...params)
+    .all<Row>();
+  return toPage(results, limit, { ...sort, f, key: (row) => ({ v: row.created_at, id: row.id }) });
+}

@@ -3,19 +3,16 @@
 import type { RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../app-env';
 import { randomId } from '../../catalog/ids';
-import { decodeCursor, fingerprint } from '../../http/cursor';
 import { notFound, Problem } from '../../http/problem';
 import { microToUsd } from '../../money';
 import { tenantOf } from '../../tenancy/auth.middleware';
-import { DEFAULT_PAGE_SIZE, toPage } from '../../tenancy/paging';
+import { newestFirstPage } from '../../tenancy/paging';
 import { centsToMicro } from './amount';
 import type { createCheckoutRoute, getPaymentRoute, listPaymentsRoute } from './checkout.routes';
 import { insertOrderStatement, toApiPayment, type OrderRow } from './orders';
 import { createOrder, paypalSettings } from './paypal-api';
 import { createCheckoutSession, stripeSettings } from './stripe-api';
 import { ProviderCallError } from './transport';
-
-const SORT = { s: 'createdAt', o: 'd' as const };
 
 /** Where the provider sends the payer back: the web app when configured, else this API's small return page. */
 function returnUrls(c: Parameters<RouteHandler<typeof createCheckoutRoute, AppEnv>>[0], orderId: string) {
@@ -82,25 +79,7 @@ export const createCheckout: RouteHandler<typeof createCheckoutRoute, AppEnv> = 
 export const listPayments: RouteHandler<typeof listPaymentsRoute, AppEnv> = async (c) => {
   const { tenantId } = tenantOf(c.var.principal);
   const query = c.req.valid('query');
-  const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-  const f = fingerprint({ status: query.status ?? null });
-  const params: (string | number)[] = [tenantId];
-  let where = 'tenant_id = ?1';
-  if (query.status) {
-    params.push(query.status);
-    where += ` AND status = ?${params.length}`;
-  }
-  if (query.cursor) {
-    const state = decodeCursor(query.cursor, { ...SORT, f });
-    params.push(state.v, state.id);
-    where += ` AND (created_at, id) < (?${params.length - 1}, ?${params.length})`;
-  }
-  params.push(limit + 1);
-  const { results } = await c.var.readDb
-    .prepare(`SELECT * FROM payment_orders WHERE ${where} ORDER BY created_at DESC, id DESC LIMIT ?${params.length}`)
-    .bind(...params)
-    .all<OrderRow>();
-  const page = toPage(results, limit, { ...SORT, f, key: (row) => ({ v: row.created_at, id: row.id }) });
+  const page = await newestFirstPage<OrderRow>(c.var.readDb, 'payment_orders', { tenantId, match: { status: query.status }, limit: query.limit, cursor: query.cursor });
   return c.json({ data: page.rows.map(toApiPayment), nextCursor: page.nextCursor }, 200);
 };
 
