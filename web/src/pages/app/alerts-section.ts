@@ -272,13 +272,13 @@ export class AlertsSection extends LitElement {
       ${this.deliveriesError ? html`<div class="card-pad">${errorState(this.deliveriesError, () => void this.loadDeliveries(false))}</div>` : nothing}
       ${rows && rows.length === 0
         ? emptyState('Nothing delivered yet', 'A delivery appears when a market refresh finds offers that newly match.')
-        : html`<div class="table-wrap"><table class="data">
+        : html`<div class="table-wrap"><table class="data stacked">
             <thead><tr><th>When</th><th>Status</th><th class="r">Offers</th><th>Outcome</th></tr></thead>
             <tbody>${rows
               ? rows.map((d) => html`<tr data-delivery=${d.id} data-status=${d.status}>
                   <td class="num muted">${formatDateTime(d.createdAt)}</td>
                   <td><span class="badge ${deliveryTone(d.status)}">${d.status}</span></td>
-                  <td class="r num">${d.offerCount}</td>
+                  <td class="r num" data-label="Offers">${d.offerCount}</td>
                   <td class="outcome">${deliveryOutcome(d)}${d.attemptLog.length > 1
                     ? html`<details><summary class="small">${d.attemptLog.length} attempts</summary><ol class="attempts small">${d.attemptLog.map(
                         (t) => html`<li><span class="num">${formatDateTime(t.at)}</span> · ${t.statusCode !== null ? `HTTP ${t.statusCode}` : (t.error ?? 'no answer')}${t.latencyMs !== null ? html` · <span class="num">${t.latencyMs} ms</span>` : nothing}</li>`,
@@ -296,16 +296,16 @@ export class AlertsSection extends LitElement {
     }
     return html`<section class="card" aria-labelledby="list-title">
       <div class="card-head"><h2 id="list-title">Your alerts</h2></div>
-      <div class="table-wrap"><table class="data">
+      <div class="table-wrap"><table class="data stacked">
         <thead><tr><th>Alert</th><th>Sends to</th><th class="r">Fired</th><th>Last fired</th><th><span class="sr-only">Actions</span></th></tr></thead>
         <tbody>${this.alerts
           ? this.alerts.map((a) => {
               const label = a.name ?? a.rule.gpuModel;
               return html`<tr data-alert=${a.id} class=${this.open?.id === a.id ? 'open' : ''}>
                 <td class="rule">${a.name ? html`<strong>${a.name}</strong><div class="muted small">${describeRule(a.rule)}</div>` : html`<strong>${describeRule(a.rule)}</strong>`}</td>
-                <td>${a.delivery.type === 'webhook' ? html`<span class="badge plain blue">webhook</span><div class="faint small url">${a.delivery.url}</div>` : html`<span class="badge plain accent">live</span>`}</td>
-                <td class="r num" title="Offers that fired the alert so far">${a.firedOffers}</td>
-                <td class="muted">${a.lastFiredAt ? html`<gpb-age at=${a.lastFiredAt}></gpb-age>` : 'never'}</td>
+                <td class="to">${a.delivery.type === 'webhook' ? html`<span class="badge plain blue">webhook</span><div class="faint small url">${a.delivery.url}</div>` : html`<span class="badge plain accent">live</span>`}</td>
+                <td class="r num" data-label="Fired" title="Offers that fired the alert so far">${a.firedOffers}</td>
+                <td class="muted" data-label="Last fired">${a.lastFiredAt ? html`<gpb-age at=${a.lastFiredAt}></gpb-age>` : 'never'}</td>
                 <td class="r actions"><button class="btn btn-sm" type="button" aria-expanded=${this.open?.id === a.id ? 'true' : 'false'} @click=${() => this.toggleDeliveries(a)} aria-label="Deliveries of ${label}">Deliveries</button>
                   ${canEdit ? html`<button class="btn btn-sm btn-danger" type="button" @click=${() => void this.deleteAlert(a)} aria-label="Delete ${label}">Delete</button>` : nothing}</td></tr>`;
             })
@@ -368,6 +368,17 @@ export class AlertsSection extends LitElement {
       tr.open td { background: var(--bg-subtle); }
       td.outcome { white-space: normal; min-width: 200px; }
       .attempts { margin: 4px 0 0; padding-left: 18px; color: var(--text-muted); }
+      /* Phones: each row a small card, not a table scrolled sideways. */
+      @media (max-width: 600px) {
+        table.stacked thead { display: none; }
+        table.stacked tr { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 14px; padding: var(--space-3) var(--space-4); border-bottom: 1px solid var(--border); }
+        table.stacked tr:last-child { border-bottom: 0; }
+        table.stacked td { height: auto; padding: 0; border: 0; white-space: normal; }
+        table.stacked td.rule, table.stacked td.outcome, table.stacked td.actions { flex: 1 1 100%; min-width: 0; text-align: left; }
+        table.stacked td.to { flex: 1 1 100%; min-width: 0; }
+        table.stacked td[data-label]::before { content: attr(data-label) ': '; color: var(--text-muted); }
+        .url { max-width: 100%; }
+      }
     `,
   ];
 }
