@@ -307,22 +307,48 @@ describe('the web app against npm start', () => {
       expect((await page.locator('app-billing tr[data-kind="credit_purchase"] td').last().textContent())!.trim()).toBe('+$50.00');
     };
     await billingShows('$50.00');
-    await screenshots(page, 'dashboard-billing');
     expect((await apiGet<Balance>('/v1/billing/balance')).balanceUsd).toBe(50);
   });
 
-  it('a replayed payment webhook (signed, sent twice, then the other event of the same payment) credits nothing more', async () => {
+  it('a signed payment webhook sent twice, then the other event of the same payment, credits the order once', async () => {
+    // A second order, paid by locally signed test webhooks (scripts/send-webhook.mjs) instead of the
+    // sandbox's page: the same checkout.session.completed twice (one event id), then payment_intent.succeeded.
+    const res = await fetch(`${stack.base}/v1/billing/checkout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json', 'idempotency-key': `e2e-${Date.now()}` },
+      body: JSON.stringify({ amountUsd: 25, provider: 'stripe' }),
+    });
+    expect(res.status).toBe(201);
+    const order = ((await res.json()) as { orderId: string }).orderId;
     const secret = readFileSync(join(stack.dir, 'stripe-webhook-secret'), 'utf8').trim();
-    const { stdout } = await promisify(execFile)(process.execPath, ['scripts/send-webhook.mjs', '--order', orderId, '--token', apiKey, '--api', stack.base, '--secret', secret], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
-    // Each of the three deliveries was accepted (2xx): the API acknowledges a duplicate rather than failing it.
-    expect(stdout.match(/ → 2\d\d /g)?.length).toBe(3);
-    expect((await apiGet<Balance>('/v1/billing/balance')).balanceUsd).toBe(50);
+    const { stdout } = await promisify(execFile)(process.execPath, ['scripts/send-webhook.mjs', '--order', order, '--token', apiKey, '--api', stack.base, '--secret', secret], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    });
+    const answers = stdout
+      .split('\n')
+      .filter((l) => / → \d{3} /.test(l))
+      .map((l) => ({ type: l.split(' ')[0], status: Number(/ → (\d{3}) /.exec(l)![1]), body: JSON.parse(l.slice(l.indexOf('{'))) as { duplicate: boolean; outcome: string | null } }));
+    expect(answers.map((a) => [a.type, a.status, a.body.duplicate])).toEqual([
+      ['checkout.session.completed', 200, false],
+      ['checkout.session.completed', 200, true],
+      ['payment_intent.succeeded', 200, false],
+    ]);
+    expect(answers[2]!.body.outcome).toBe('already credited');
+    expect((await apiGet<Balance>('/v1/billing/balance')).balanceUsd).toBe(75);
     const ledger = await apiGet<{ data: LedgerTxn[] }>('/v1/billing/ledger?kind=credit_purchase');
-    expect(ledger.data.map((t) => t.amountUsd)).toEqual([50]);
+    expect(ledger.data.map((t) => t.amountUsd)).toEqual([25, 50]);
+
+    // The return page says so too, and the dashboard's balance moved by exactly $25, also after a reload.
+    await page.goto(`${stack.base}/checkout/return?order=${order}&result=success`);
+    await page.locator('checkout-return-page h1', { hasText: 'added to your credit' }).waitFor({ timeout: 30_000 });
+    expect(await page.locator('checkout-return-page h1').textContent()).toBe('$25.00 added to your credit');
+    await expect.poll(() => page.locator('checkout-return-page [data-testid="new-balance"]').textContent()).toBe('$75.00');
     await page.goto(`${stack.base}/app/billing`);
-    await expect.poll(() => page.locator('app-billing [data-testid="available"]').textContent()).toBe('$50.00');
-    await page.locator('app-billing tr[data-kind="credit_purchase"]').first().waitFor();
-    expect(await page.locator('app-billing tr[data-kind="credit_purchase"]').count()).toBe(1);
+    await expect.poll(() => page.locator('app-billing [data-testid="available"]').textContent()).toBe('$75.00');
+    await page.reload();
+    await expect.poll(() => page.locator('app-billing [data-testid="available"]').textContent()).toBe('$75.00');
+    await expect.poll(() => page.locator('app-billing tr[data-kind="credit_purchase"]').count()).toBe(2);
+    await screenshots(page, 'dashboard-billing');
   });
 
   let deploymentUrl = '';
@@ -492,8 +518,8 @@ describe('the web app against npm start', () => {
     await page.goto(`${stack.base}/app/invoices`);
     const draft = page.locator('app-invoices section[data-invoice="upcoming"]');
     await draft.waitFor();
-    // The month's payments hold the $50 bought above; the charges hold the pod's run.
-    expect(await draft.locator('[data-testid="payments"]').textContent()).toBe('$50.00');
+    // The month's payments hold the $50 and $25 bought above.
+    expect(await draft.locator('[data-testid="payments"]').textContent()).toBe('$75.00');
     await page.locator('app-invoices .issued').waitFor();
     await screenshots(page, 'dashboard-invoices');
     await page.evaluate(() => {
@@ -563,7 +589,7 @@ describe('the web app against npm start', () => {
     await page.waitForURL(`${stack.base}/app`);
     await page.locator('gpb-app a', { hasText: 'Admin' }).first().click();
     await page.waitForURL(`${stack.base}/admin`);
-    await expect.poll(() => page.locator('admin-page [data-testid="credit-bought"]').textContent(), { timeout: 20_000 }).toBe('$50.00');
+    await expect.poll(() => page.locator('admin-page [data-testid="credit-bought"]').textContent(), { timeout: 20_000 }).toBe('$75.00');
     expect(await page.locator('admin-page [data-testid="tenants"]').textContent()).toBe('2');
     expect(Number(await page.locator('admin-page [data-testid="deployments"]').textContent())).toBeGreaterThanOrEqual(1);
     await page.locator('admin-page tr[data-provider]').first().waitFor();
