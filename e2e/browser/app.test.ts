@@ -462,6 +462,9 @@ describe('the web app against npm start', () => {
     ]);
     expect(JSON.stringify(alerts)).not.toContain(secret);
 
+    // The page listens on the alerts channel now that a live alert exists.
+    await expect.poll(() => page.locator('app-alerts [data-live]').getAttribute('data-live'), { timeout: 15_000 }).toBe('live');
+
     // The next ingestion fires both; the receiver gets a POST signed with the secret shown above.
     lastIngestionAt = await stack.cron();
     await expect.poll(() => received.length, { timeout: 30_000, interval: 250 }).toBeGreaterThan(0);
@@ -471,6 +474,15 @@ describe('the web app against npm start', () => {
     expect(sig!.split(' ')).toContain(`v1,${expected}`);
     const payload = JSON.parse(hit.body) as { data?: { offers?: Array<{ gpuModel: string }> } };
     expect(JSON.stringify(payload)).toContain('RTX-4090');
+    // The live one reached this page while it was open: named, with its cheapest new offer.
+    const liveId = alerts.data[1]!.id;
+    const fired = page.locator(`app-alerts li[data-fired="${liveId}"]`);
+    await fired.waitFor({ timeout: 15_000 });
+    expect(await fired.innerText()).toMatch(/Any on-demand 4090 · \d+ offers? newly matching/);
+    expect(await fired.innerText()).toContain('Cheapest: ');
+    await screenshots(page, 'dashboard-alerts-live');
+    const liveDeliveries = await apiGet<{ data: Array<{ kind: string; status: string; sockets: number | null }> }>(`/v1/alerts/${liveId}/deliveries`);
+    expect(liveDeliveries.data.map((d) => [d.kind, d.status, d.sockets])).toEqual([['live', 'delivered', 1]]);
 
     // Its deliveries in the dashboard: delivered with the receiver's 204.
     await page.reload();

@@ -266,7 +266,18 @@ export type LiveMessage =
   | { type: 'snapshot'; channel: string; seq: number; offers: Offer[]; truncated: boolean; reason?: string }
   | { type: 'update'; channel: string; seq: number; committedAt: string; replay: boolean; changes: LiveChange[] }
   | { type: 'error'; code: string; message: string; fatal: boolean }
+  | { type: 'alert'; id: string; event: string; timestamp: string; data: AlertFired }
   | { type: 'pong' };
+
+/** A fired price alert, as its webhook body and its live message carry it. */
+export interface AlertFired {
+  alertId: string;
+  alertName: string | null;
+  rule: AlertRule;
+  offerCount: number;
+  truncated: boolean;
+  offers: Offer[];
+}
 
 // ---------------------------------------------------------------- market analytics
 

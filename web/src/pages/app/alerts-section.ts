@@ -1,15 +1,20 @@
 // Dashboard › Price alerts (/app/alerts): the tenant's alerts (GET /v1/alerts), a form to create one
 // (POST with an Idempotency-Key; a webhook alert's signing secret is shown once, with a copy button),
-// deleting one, and an alert's recent deliveries with their attempts (GET /v1/alerts/{id}/deliveries).
+// deleting one, an alert's recent deliveries with their attempts (GET /v1/alerts/{id}/deliveries), and
+// while the page is open, live alerts as they fire (the `alerts` channel of /v1/live).
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, loadingRows, messageOf, statesStyles, toast } from '../../components/ui';
 import { ApiError, newIdempotencyKey } from '../../lib/api';
 import { ALERT_PRICING, alertBody, deliveryOutcome, deliveryTone, describeRule, emptyAlertForm, type AlertFormValues } from '../../lib/alerts';
 import { formatDateTime, formatPrice, pricingLabel } from '../../lib/format';
+import { LiveConnection, type LiveStatus } from '../../lib/live';
 import { api, session } from '../../lib/session';
-import type { Alert, AlertCreated, AlertDelivery, Gpu } from '../../lib/types';
+import type { Alert, AlertCreated, AlertDelivery, AlertFired, Gpu, LiveMessage } from '../../lib/types';
 import { confirmDialog, sectionStyles } from './section-styles';
+
+/** Live alerts kept on screen (they are not replayed after a reconnect; the deliveries list has them all). */
+const FEED_SIZE = 10;
 
 /** The API's field names → the form's. */
 const API_FIELDS: Record<string, keyof AlertFormValues> = {
@@ -41,6 +46,8 @@ export class AlertsSection extends LitElement {
     deliveriesCursor: { state: true },
     deliveriesError: { state: true },
     deliveriesBusy: { state: true },
+    feed: { state: true },
+    liveStatus: { state: true },
   };
   declare alerts: Alert[] | null;
   declare cursor: string | null;
@@ -57,7 +64,10 @@ export class AlertsSection extends LitElement {
   declare deliveriesCursor: string | null;
   declare deliveriesError: unknown;
   declare deliveriesBusy: boolean;
+  declare feed: Array<{ id: string; at: string; data: AlertFired }>;
+  declare liveStatus: LiveStatus;
   private pending: { key: string; body: string } | null = null;
+  private live: LiveConnection | null = null;
 
   constructor() {
     super();
@@ -76,6 +86,8 @@ export class AlertsSection extends LitElement {
     this.deliveriesCursor = null;
     this.deliveriesError = null;
     this.deliveriesBusy = false;
+    this.feed = [];
+    this.liveStatus = 'connecting';
   }
 
   override connectedCallback(): void {
@@ -84,12 +96,43 @@ export class AlertsSection extends LitElement {
     if (session.can('member')) void this.loadGpus();
   }
 
+  /** Listens on the alerts channel once the tenant has a live alert (a socket counts against the plan's connections). */
+  private ensureLive() {
+    if (this.live || !this.isConnected || !this.alerts?.some((a) => a.delivery.type === 'live')) return;
+    this.live = new LiveConnection({
+      channels: ['alerts'],
+      // The alerts channel carries this tenant's alerts only, so it needs credentials.
+      protocols: async () => {
+        const token = await session.accessToken();
+        if (!token) throw new Error('signed out');
+        return [`bearer.${token}`];
+      },
+      onMessage: (m) => this.onLive(m),
+      onStatus: (st) => (this.liveStatus = st),
+    }).start();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.live?.stop();
+    this.live = null;
+  }
+
+  private onLive(m: LiveMessage) {
+    if (m.type !== 'alert') return;
+    this.feed = [{ id: m.id, at: m.timestamp, data: m.data }, ...this.feed.filter((f) => f.id !== m.id)].slice(0, FEED_SIZE);
+    // The list's counts moved, and the open delivery log has a new entry.
+    void this.load(false);
+    if (this.open?.id === m.data.alertId) void this.loadDeliveries(false);
+  }
+
   private async load(more: boolean) {
     this.error = null;
     try {
       const page = await api.page<Alert>('/v1/alerts', { limit: 50 }, more ? this.cursor : null);
       this.alerts = more && this.alerts ? [...this.alerts, ...page.data] : page.data;
       this.cursor = page.nextCursor;
+      this.ensureLive();
     } catch (err) {
       this.error = err;
     }
@@ -289,6 +332,25 @@ export class AlertsSection extends LitElement {
     </section>`;
   }
 
+  private renderFeed() {
+    const tone = this.liveStatus === 'live' ? 'green' : this.liveStatus === 'offline' ? 'red' : 'amber';
+    return html`<section class="card" aria-labelledby="feed-title">
+      <div class="card-head"><h2 id="feed-title">Fired while you watch</h2>
+        <span class="badge ${tone}" data-live=${this.liveStatus} title="Live alerts reach this page over the alerts channel of /v1/live">${this.liveStatus === 'live' ? 'listening' : this.liveStatus}</span></div>
+      ${this.feed.length === 0
+        ? html`<p class="muted small pad">Alerts sent live appear here the moment a market refresh fires them, while this page is open.</p>`
+        : html`<ul class="feed" aria-live="polite">${this.feed.map((f) => {
+            // The message lists up to 50 of the new offers, in no promised order.
+            const cheapest = f.data.offers.reduce<AlertFired['offers'][number] | undefined>((best, o) => (!best || o.pricePerGpuHourUsd < best.pricePerGpuHourUsd ? o : best), undefined);
+            return html`<li data-fired=${f.data.alertId}>
+              <div><strong>${f.data.alertName ?? describeRule(f.data.rule)}</strong> <span class="muted">· ${f.data.offerCount} ${f.data.offerCount === 1 ? 'offer' : 'offers'} newly matching</span>
+                ${cheapest ? html`<div class="small muted">Cheapest: ${cheapest.gpuCount}× ${cheapest.gpuModel} on ${cheapest.provider} ${cheapest.region} at <span class="num">${formatPrice(cheapest.pricePerGpuHourUsd)}</span>/GPU·h</div>` : nothing}</div>
+              <div class="row"><span class="faint small num">${formatDateTime(f.at)}</span>${cheapest ? html`<a class="btn btn-sm" href="/deploy/${cheapest.id}">Deploy</a>` : nothing}</div>
+            </li>`;
+          })}</ul>`}
+    </section>`;
+  }
+
   private renderList() {
     const canEdit = session.can('member');
     if (this.alerts && this.alerts.length === 0) {
@@ -320,6 +382,7 @@ export class AlertsSection extends LitElement {
       ${this.renderForm()}
       ${this.error ? errorState(this.error, () => void this.load(false)) : this.renderList()}
       ${this.open ? this.renderDeliveries(this.open) : nothing}
+      ${this.live ? this.renderFeed() : nothing}
       <dialog class="delete" aria-labelledby="delete-title"><form method="dialog" class="stack">
         <h2 id="delete-title">Delete ${this.deleting?.name ?? 'this alert'}?</h2>
         <p class="muted">It stops firing at once; deliveries not sent yet are dropped, and its delivery log goes with it.</p>
@@ -362,12 +425,19 @@ export class AlertsSection extends LitElement {
       .key { display: flex; gap: var(--space-2); align-items: center; background: var(--bg-subtle); border: 1px solid var(--border); border-radius: var(--radius); padding: var(--space-3); }
       .key code { flex: 1; word-break: break-all; }
       td.rule { white-space: normal; min-width: 220px; }
+      /* Two-line cells need room above and below, which the table's fixed row height does not give. */
+      table.data td.rule, table.data td.to { height: auto; padding-top: var(--space-2); padding-bottom: var(--space-2); }
       .url { max-width: 260px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       td.actions { white-space: nowrap; }
       td.actions .btn + .btn { margin-left: var(--space-2); }
       tr.open td { background: var(--bg-subtle); }
       td.outcome { white-space: normal; min-width: 200px; }
       .attempts { margin: 4px 0 0; padding-left: 18px; color: var(--text-muted); }
+      .pad { padding: var(--space-4) var(--space-5); margin: 0; }
+      .feed { list-style: none; margin: 0; padding: 0; }
+      .feed li { display: flex; justify-content: space-between; align-items: center; gap: var(--space-3); padding: var(--space-3) var(--space-5); border-bottom: 1px solid var(--border); flex-wrap: wrap; }
+      .feed li:last-child { border-bottom: 0; }
+      .feed li > div:first-child { min-width: 0; flex: 1 1 260px; }
       /* Phones: each row a small card, not a table scrolled sideways. */
       @media (max-width: 600px) {
         table.stacked thead { display: none; }
