@@ -96,6 +96,8 @@ async function handle(req, res) {
   const body = method === 'POST' ? await readBody(req) : '';
 
   if (method === 'GET' && path === '/healthz') return send(res, 200, { status: 'ok' });
+  // Browsers ask for it on the checkout page; a 404 would show as an error in their console.
+  if (method === 'GET' && path === '/favicon.ico') return res.writeHead(204).end();
 
   // ---------------------------------------------------------------- Stripe REST
   if (path.startsWith('/stripe/')) {

@@ -28,6 +28,10 @@ interface Health {
 
 export interface AppStack {
   base: string;
+  /** The local payments sandbox (scripts/payments-sandbox.mjs) that plays Stripe and PayPal. */
+  payments: string;
+  /** The state folder of this run (npm start keeps its local secrets there). */
+  dir: string;
   /** Runs the cron trigger and waits until its ingestion has finished; returns that ingestion's start. */
   cron(): Promise<Date>;
   lastIngestion(): Promise<Health['lastIngestion']>;
@@ -37,7 +41,7 @@ export interface AppStack {
 
 export async function startAppStack(): Promise<AppStack> {
   const dir = mkdtempSync(join(tmpdir(), 'gpubroker-browser-'));
-  const [port, agentPort] = [await freePort(), await freePort()];
+  const [port, agentPort, paymentsPort] = [await freePort(), await freePort(), await freePort()];
   const logFile = join(dir, 'npm-start.log');
   const out = openSync(logFile, 'a');
   const child: ChildProcess = spawn(process.execPath, [join(root, 'scripts', 'dev.mjs')], {
@@ -48,6 +52,8 @@ export async function startAppStack(): Promise<AppStack> {
       ...process.env,
       PORT: String(port),
       AGENT_PORT: String(agentPort),
+      // The local Stripe/PayPal sandbox on a free port too (its default, 8789, may be taken).
+      PAYMENTS_SANDBOX_PORT: String(paymentsPort),
       HOST: '127.0.0.1',
       LOCAL_STATE_DIR: dir,
       // The tests drive every ingestion after the first one.
@@ -107,6 +113,8 @@ export async function startAppStack(): Promise<AppStack> {
 
   return {
     base,
+    payments: `http://127.0.0.1:${paymentsPort}`,
+    dir,
     log: () => readFileSync(logFile, 'utf8'),
     async lastIngestion() {
       return (await health())?.lastIngestion ?? null;

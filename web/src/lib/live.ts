@@ -10,6 +10,11 @@ export interface LiveOptions {
   filter?: Record<string, string | number>;
   onMessage: (message: LiveMessage) => void;
   onStatus?: (status: LiveStatus) => void;
+  /**
+   * Subprotocols to add on each attempt, read afresh (the alerts channel's `bearer.<access token>`:
+   * a browser socket cannot send an Authorization header, and the token changes as it is renewed).
+   */
+  protocols?: () => Promise<string[]>;
 }
 
 const PING_MS = 30_000;
@@ -57,7 +62,21 @@ export class LiveConnection {
 
   private open(): void {
     this.options.onStatus?.(this.attempt === 0 ? 'connecting' : 'reconnecting');
-    const ws = new WebSocket(liveUrl(location.origin, this.options.channels, this.options.filter, this.lastSeq), ['gpubroker.v1']);
+    if (!this.options.protocols) return this.connect([]);
+    this.options.protocols().then(
+      (extra) => {
+        if (!this.stopped) this.connect(extra);
+      },
+      () => {
+        if (this.stopped) return;
+        this.options.onStatus?.('offline');
+        this.retryTimer = setTimeout(() => this.open(), backoffMs(this.attempt++));
+      },
+    );
+  }
+
+  private connect(extraProtocols: string[]): void {
+    const ws = new WebSocket(liveUrl(location.origin, this.options.channels, this.options.filter, this.lastSeq), ['gpubroker.v1', ...extraProtocols]);
     this.socket = ws;
     ws.onmessage = (event) => {
       if (typeof event.data !== 'string') return;

@@ -184,6 +184,53 @@ export interface ApiKey {
   createdBy: string | null;
 }
 
+/** GET /v1/alerts: a price alert's rule as the API shows it back (aliases resolved, all pricing types when none was given). */
+export interface AlertRule {
+  gpuModel: string;
+  minGpuCount: number;
+  maxGpuCount: number | null;
+  maxPricePerGpuHourUsd: number;
+  pricing: Pricing[];
+  region: string | null;
+  countries: string[] | null;
+  minAvailability: 'available' | 'limited';
+}
+
+export interface Alert {
+  id: string;
+  name: string | null;
+  status: 'active' | 'deleted';
+  rule: AlertRule;
+  delivery: { type: 'webhook'; url: string } | { type: 'live' };
+  createdAt: string;
+  lastFiredAt: string | null;
+  firedOffers: number;
+}
+
+/** POST /v1/alerts answer: a webhook alert carries its signing secret, this once. */
+export interface AlertCreated extends Alert {
+  signingSecret?: string;
+}
+
+export type AlertDeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+export interface AlertDelivery {
+  id: string;
+  alertId: string;
+  kind: 'webhook' | 'live';
+  status: AlertDeliveryStatus;
+  offerCount: number;
+  offerIds: string[];
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  sockets: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  failedAt: string | null;
+  attemptLog: Array<{ attempt: number; at: string; statusCode: number | null; latencyMs: number | null; error: string | null; responseSnippet: string | null }>;
+}
+
 export interface Member {
   id: string;
   email: string;
@@ -219,7 +266,18 @@ export type LiveMessage =
   | { type: 'snapshot'; channel: string; seq: number; offers: Offer[]; truncated: boolean; reason?: string }
   | { type: 'update'; channel: string; seq: number; committedAt: string; replay: boolean; changes: LiveChange[] }
   | { type: 'error'; code: string; message: string; fatal: boolean }
+  | { type: 'alert'; id: string; event: string; timestamp: string; data: AlertFired }
   | { type: 'pong' };
+
+/** A fired price alert, as its webhook body and its live message carry it. */
+export interface AlertFired {
+  alertId: string;
+  alertName: string | null;
+  rule: AlertRule;
+  offerCount: number;
+  truncated: boolean;
+  offers: Offer[];
+}
 
 // ---------------------------------------------------------------- market analytics
 

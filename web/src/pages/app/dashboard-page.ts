@@ -22,6 +22,7 @@ export const SECTIONS: readonly Section[] = [
   { path: 'billing', label: 'Billing', tag: 'app-billing', load: () => import('./billing-section'), role: 'viewer' },
   { path: 'invoices', label: 'Invoices', tag: 'app-invoices', load: () => import('./invoices-section'), role: 'viewer' },
   { path: 'plan', label: 'Plan', tag: 'app-plan', load: () => import('./plan-section'), role: 'viewer' },
+  { path: 'alerts', label: 'Price alerts', tag: 'app-alerts', load: () => import('./alerts-section'), role: 'viewer' },
   { path: 'keys', label: 'API keys', tag: 'app-keys', load: () => import('./keys-section'), role: 'admin' },
   { path: 'members', label: 'Members', tag: 'app-members', load: () => import('./members-section'), role: 'viewer' },
   { path: 'audit', label: 'Audit log', tag: 'app-audit', load: () => import('./audit-section'), role: 'admin' },

@@ -129,7 +129,8 @@ export class InvoicesSection extends LitElement {
       <div class="card-head">
         <div><h2 id="inv-${inv.id ?? 'draft'}">${monthOf(inv.periodStart)}</h2>
           <span class="faint small">${draft ? 'In progress: a draft built from the ledger, issued early next month' : `Issued ${formatDate(inv.issuedAt)} · ${inv.id}`}</span></div>
-        <div class="row">${draft ? html`<span class="badge amber">draft</span>` : html`<span class="badge green">issued</span>
+        <div class="row">${draft ? html`<span class="badge amber">draft</span>
+          <button class="btn btn-sm" type="button" @click=${() => window.print()}>Print</button>` : html`<span class="badge green">issued</span>
           <button class="btn btn-sm" type="button" @click=${() => window.print()}>Print</button>
           <button class="btn btn-sm" type="button" @click=${() => this.download(inv)}>Download HTML</button>`}</div>
       </div>
@@ -156,7 +157,7 @@ export class InvoicesSection extends LitElement {
         : this.upcoming
           ? this.renderInvoice(this.upcoming, true)
           : html`<div class="skeleton sk"></div>`}
-      <section class="card" aria-labelledby="issued-title">
+      <section class="card issued" aria-labelledby="issued-title">
         <div class="card-head"><h2 id="issued-title">Issued invoices</h2><span class="faint small">One per month with activity, issued on the 1st</span></div>
         ${this.listError ? html`<div class="card-pad">${errorState(this.listError, () => void this.loadIssued(false))}</div>` : nothing}
         ${this.issued && this.issued.length === 0
@@ -194,7 +195,7 @@ export class InvoicesSection extends LitElement {
       .strong { font-weight: 600; }
       .pad { padding: var(--space-5); }
       .back { font-size: var(--text-sm); }
-      @media print { .row .btn, .back { display: none; } .card { border: 0; } }
+      @media print { .row .btn, .back, .issued { display: none; } .card { border: 0; } }
     `,
   ];
 }

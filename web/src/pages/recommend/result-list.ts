@@ -150,12 +150,12 @@ export const resultStyles = css`
   .why { font-size: var(--text-sm); color: var(--text-muted); margin: 0; }
   .rec-actions { display: flex; align-items: flex-start; gap: var(--space-3); flex-wrap: wrap; }
   .rec-actions .deploy { margin-left: auto; }
-  .more { flex: 1 1 auto; font-size: var(--text-sm); }
+  .more { flex: 1 1 auto; min-width: 0; font-size: var(--text-sm); }
   .more summary { cursor: pointer; color: var(--accent); font-weight: 550; font-size: var(--text-sm); width: max-content; }
   .more[open] { flex-basis: 100%; order: 3; }
   .crit { margin-top: var(--space-2); }
-  .crit th { background: none; font-weight: 500; color: var(--text-muted); font-size: var(--text-sm); height: 34px; border-bottom: 1px solid var(--border); }
-  .crit td { height: 34px; white-space: normal; }
+  table.data.crit th { background: none; font-weight: 500; color: var(--text-muted); font-size: var(--text-sm); height: 34px; border-bottom: 1px solid var(--border); }
+  table.data.crit td { height: 34px; white-space: normal; }
   .factors { margin: var(--space-2) 0 0; padding-left: 0; list-style: none; display: flex; flex-direction: column; gap: 4px; }
   .factors .plus span:first-child { color: var(--green); font-weight: 700; }
   .factors .minus span:first-child { color: var(--red); font-weight: 700; }
