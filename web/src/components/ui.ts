@@ -83,6 +83,11 @@ export function errorState(error: unknown, retry?: () => void): TemplateResult {
   </div>`;
 }
 
+/** "Load more" under a cursor-paged list, while the API says another page exists. */
+export function loadMoreButton(list: { cursor: string | null; busy: boolean; more(): Promise<void> }): TemplateResult | typeof nothing {
+  return list.cursor ? html`<div class="more"><button class="btn btn-sm" ?disabled=${list.busy} @click=${() => void list.more()}>${list.busy ? 'Loading…' : 'Load more'}</button></div>` : nothing;
+}
+
 export function messageOf(error: unknown): string {
   return error instanceof ApiError ? error.userMessage : error instanceof Error ? error.message : String(error);
 }

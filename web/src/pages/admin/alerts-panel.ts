@@ -2,7 +2,8 @@
 // severity, in cursor pages.
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
-import { emptyState, errorState, statesStyles } from '../../components/ui';
+import { emptyState, errorState, loadMoreButton, statesStyles } from '../../components/ui';
+import { PagedList } from '../../lib/paged-list';
 import { api } from '../../lib/session';
 import type { BillingEvent } from '../../lib/types';
 import { adminStyles } from './admin-styles';
@@ -19,52 +20,32 @@ export function eventDetail(detail: Record<string, unknown>): string {
 }
 
 export class AlertsPanel extends LitElement {
-  static override properties = { rows: { state: true }, cursor: { state: true }, error: { state: true }, severity: { state: true } };
-  declare rows: BillingEvent[] | null;
-  declare cursor: string | null;
-  declare error: unknown;
+  static override properties = { severity: { state: true } };
   declare severity: string;
+
+  private readonly list = new PagedList<BillingEvent>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/admin/billing-events', () => ({ severity: this.severity || undefined, limit: 15 }));
 
   constructor() {
     super();
-    this.rows = null;
-    this.cursor = null;
-    this.error = null;
     this.severity = '';
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load(false);
-  }
-
-  private async load(more: boolean) {
-    this.error = null;
-    try {
-      const page = await api.page<BillingEvent>('/v1/admin/billing-events', { severity: this.severity || undefined, limit: 15 }, more ? this.cursor : null);
-      this.rows = more && this.rows ? [...this.rows, ...page.data] : page.data;
-      this.cursor = page.nextCursor;
-    } catch (err) {
-      this.error = err;
-    }
   }
 
   override render() {
     return html`<section class="card" aria-labelledby="alerts-title">
       <div class="card-head"><h2 id="alerts-title">Billing alerts</h2>
-        <label class="inline-label">Severity <select @change=${(e: Event) => { this.severity = (e.target as HTMLSelectElement).value; this.rows = null; void this.load(false); }}>
+        <label class="inline-label">Severity <select @change=${(e: Event) => { this.severity = (e.target as HTMLSelectElement).value; void this.list.reload(); }}>
           <option value="">All</option><option value="critical">Critical</option><option value="warning">Warning</option><option value="info">Info</option></select></label></div>
-      ${this.error ? html`<div class="card-pad">${errorState(this.error, () => void this.load(false))}</div>` : nothing}
-      ${this.rows === null
+      ${this.list.error ? html`<div class="card-pad">${errorState(this.list.error, () => void this.list.retry())}</div>` : nothing}
+      ${this.list.rows === null
         ? html`<div class="card-pad"><div class="skeleton sk"></div></div>`
-        : this.rows.length === 0
+        : this.list.rows.length === 0
           ? emptyState('No alerts', 'Low balances, exhausted credit and payment mismatches appear here.')
-          : html`<ul class="feed">${this.rows.map((e) => html`<li data-event=${e.id}>
+          : html`<ul class="feed">${this.list.rows.map((e) => html`<li data-event=${e.id}>
               <span class="badge ${TONE[e.severity]}">${e.severity}</span>
               <div class="what"><span class="mono strong">${e.kind}</span>${e.tenantId ? html` <span class="faint mono tiny">${e.tenantId}</span>` : nothing}
                 <div class="faint tiny">${eventDetail(e.detail)}</div></div>
               <gpb-age class="faint tiny" at=${e.createdAt}></gpb-age></li>`)}</ul>
-            ${this.cursor ? html`<div class="more"><button class="btn btn-sm" @click=${() => void this.load(true)}>Load more</button></div>` : nothing}`}
+            ${loadMoreButton(this.list)}`}
     </section>`;
   }
 

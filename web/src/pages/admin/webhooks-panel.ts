@@ -2,8 +2,9 @@
 // mind, each retried from its stored copy with one click (POST /v1/admin/webhooks/{id}/retry).
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
-import { emptyState, errorState, messageOf, statesStyles, toast } from '../../components/ui';
+import { emptyState, errorState, loadMoreButton, messageOf, statesStyles, toast } from '../../components/ui';
 import { formatDateTime } from '../../lib/format';
+import { PagedList } from '../../lib/paged-list';
 import { api } from '../../lib/session';
 import type { WebhookEvent } from '../../lib/types';
 import { adminStyles } from './admin-styles';
@@ -11,36 +12,16 @@ import { adminStyles } from './admin-styles';
 const TONE: Record<WebhookEvent['status'], string> = { received: 'blue', processed: 'green', ignored: '', failed: 'red', 'rejected-mismatch': 'amber' };
 
 export class WebhooksPanel extends LitElement {
-  static override properties = { rows: { state: true }, cursor: { state: true }, error: { state: true }, status: { state: true }, retrying: { state: true } };
-  declare rows: WebhookEvent[] | null;
-  declare cursor: string | null;
-  declare error: unknown;
+  static override properties = { status: { state: true }, retrying: { state: true } };
   declare status: string;
   declare retrying: string | null;
 
+  private readonly list = new PagedList<WebhookEvent>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/admin/webhooks', () => ({ status: this.status || undefined, limit: 15 }));
+
   constructor() {
     super();
-    this.rows = null;
-    this.cursor = null;
-    this.error = null;
     this.status = 'failed';
     this.retrying = null;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load(false);
-  }
-
-  private async load(more: boolean) {
-    this.error = null;
-    try {
-      const page = await api.page<WebhookEvent>('/v1/admin/webhooks', { status: this.status || undefined, limit: 15 }, more ? this.cursor : null);
-      this.rows = more && this.rows ? [...this.rows, ...page.data] : page.data;
-      this.cursor = page.nextCursor;
-    } catch (err) {
-      this.error = err;
-    }
   }
 
   private async retry(w: WebhookEvent) {
@@ -48,7 +29,7 @@ export class WebhooksPanel extends LitElement {
     try {
       const after = await api.post<WebhookEvent>(`/v1/admin/webhooks/${w.id}/retry`);
       toast(after.status === 'failed' ? `Failed again: ${after.lastError ?? 'unknown error'}` : `${after.type}: ${after.status}${after.outcome ? ` (${after.outcome})` : ''}`, after.status === 'failed' ? 'error' : 'ok');
-      this.rows = this.rows?.map((r) => (r.id === w.id ? after : r)) ?? null;
+      this.list.update((rows) => rows.map((r) => (r.id === w.id ? after : r)));
     } catch (err) {
       toast(messageOf(err), 'error');
     } finally {
@@ -59,14 +40,14 @@ export class WebhooksPanel extends LitElement {
   override render() {
     return html`<section class="card" aria-labelledby="hooks-title">
       <div class="card-head"><h2 id="hooks-title">Payment webhooks</h2>
-        <label class="inline-label">Status <select @change=${(e: Event) => { this.status = (e.target as HTMLSelectElement).value; this.rows = null; void this.load(false); }}>
+        <label class="inline-label">Status <select @change=${(e: Event) => { this.status = (e.target as HTMLSelectElement).value; void this.list.reload(); }}>
           ${[['failed', 'Failed'], ['received', 'Received'], ['rejected-mismatch', 'Rejected'], ['', 'All']].map(([v, l]) => html`<option value=${v!} ?selected=${this.status === v}>${l}</option>`)}</select></label></div>
-      ${this.error ? html`<div class="card-pad">${errorState(this.error, () => void this.load(false))}</div>` : nothing}
-      ${this.rows === null
+      ${this.list.error ? html`<div class="card-pad">${errorState(this.list.error, () => void this.list.retry())}</div>` : nothing}
+      ${this.list.rows === null
         ? html`<div class="card-pad"><div class="skeleton sk"></div></div>`
-        : this.rows.length === 0
+        : this.list.rows.length === 0
           ? emptyState(this.status === 'failed' ? 'No failed deliveries' : 'No deliveries', this.status === 'failed' ? 'Every stored Stripe and PayPal event was processed. Failed ones are retried by the cron pass, or here at once.' : 'Nothing stored with this status.')
-          : html`<ul class="feed">${this.rows.map((w) => html`<li data-webhook=${w.id}>
+          : html`<ul class="feed">${this.list.rows.map((w) => html`<li data-webhook=${w.id}>
               <span class="badge ${TONE[w.status]}">${w.status}</span>
               <div class="what"><span class="strong">${w.provider}</span> <span class="mono">${w.type}</span>
                 <div class="faint tiny">${formatDateTime(w.receivedAt)} · ${w.attempts} attempt${w.attempts === 1 ? '' : 's'}${w.orderId ? ` · ${w.orderId}` : ''}${w.outcome ? ` · ${w.outcome}` : ''}</div>
@@ -74,7 +55,7 @@ export class WebhooksPanel extends LitElement {
               ${w.status === 'failed' || w.status === 'received'
                 ? html`<button class="btn btn-sm" type="button" ?disabled=${this.retrying === w.id} @click=${() => this.retry(w)}>${this.retrying === w.id ? 'Retrying…' : 'Retry'}</button>`
                 : html`<span></span>`}</li>`)}</ul>
-            ${this.cursor ? html`<div class="more"><button class="btn btn-sm" @click=${() => void this.load(true)}>Load more</button></div>` : nothing}`}
+            ${loadMoreButton(this.list)}`}
     </section>`;
   }
 

@@ -2,9 +2,10 @@
 // Idempotency-Key; the whole key is shown once, with a copy button) and revoke one.
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
-import { emptyState, errorState, loadingRows, messageOf, statesStyles, toast } from '../../components/ui';
+import { emptyState, errorState, loadingRows, loadMoreButton, messageOf, statesStyles, toast } from '../../components/ui';
 import { ApiError, newIdempotencyKey } from '../../lib/api';
 import { formatDate } from '../../lib/format';
+import { PagedList } from '../../lib/paged-list';
 import { api, session } from '../../lib/session';
 import type { ApiKey, Role } from '../../lib/types';
 import { confirmDialog, sectionStyles } from './section-styles';
@@ -12,41 +13,21 @@ import { confirmDialog, sectionStyles } from './section-styles';
 const ROLES: Role[] = ['viewer', 'member', 'admin', 'owner'];
 
 export class KeysSection extends LitElement {
-  static override properties = { keys: { state: true }, cursor: { state: true }, error: { state: true }, created: { state: true }, creating: { state: true }, formError: { state: true }, revoking: { state: true } };
-  declare keys: ApiKey[] | null;
-  declare cursor: string | null;
-  declare error: unknown;
+  static override properties = { created: { state: true }, creating: { state: true }, formError: { state: true }, revoking: { state: true } };
   declare created: (ApiKey & { key: string }) | null;
   declare creating: boolean;
   declare formError: unknown;
   declare revoking: ApiKey | null;
   private pending: { key: string; body: string } | null = null;
 
+  private readonly list = new PagedList<ApiKey>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/api-keys', () => ({ limit: 50 }));
+
   constructor() {
     super();
-    this.keys = null;
-    this.cursor = null;
-    this.error = null;
     this.created = null;
     this.creating = false;
     this.formError = null;
     this.revoking = null;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load(false);
-  }
-
-  private async load(more: boolean) {
-    this.error = null;
-    try {
-      const page = await api.page<ApiKey>('/v1/api-keys', { limit: 50 }, more ? this.cursor : null);
-      this.keys = more && this.keys ? [...this.keys, ...page.data] : page.data;
-      this.cursor = page.nextCursor;
-    } catch (err) {
-      this.error = err;
-    }
   }
 
   private async create(e: SubmitEvent) {
@@ -63,7 +44,7 @@ export class KeysSection extends LitElement {
       this.created = await api.post<ApiKey & { key: string }>('/v1/api-keys', body, { idempotencyKey: this.pending.key });
       this.pending = null;
       form.reset();
-      await this.load(false);
+      await this.list.refresh();
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLElement>('#created-title')?.focus();
     } catch (err) {
@@ -80,7 +61,7 @@ export class KeysSection extends LitElement {
     try {
       await api.delete(`/v1/api-keys/${k.id}`);
       toast(`Revoked ${k.name}`, 'ok');
-      await this.load(false);
+      await this.list.refresh();
     } catch (err) {
       toast(messageOf(err), 'error');
     }
@@ -109,19 +90,19 @@ export class KeysSection extends LitElement {
         </form>
         ${this.formError && !nameError ? html`<div class="notice error formerr" role="alert">${messageOf(this.formError)}</div>` : nothing}
       </section>
-      ${this.error ? errorState(this.error, () => void this.load(false)) : nothing}
+      ${this.list.error ? errorState(this.list.error, () => void this.list.retry()) : nothing}
       <section class="card">
-        ${this.keys && this.keys.length === 0
+        ${this.list.rows && this.list.rows.length === 0
           ? emptyState('No API keys', 'Create one to call the API from your code.')
           : html`<div class="table-wrap"><table class="data">
               <thead><tr><th>Name</th><th>Key</th><th>Role</th><th>Created</th><th>Last used</th><th>Expires</th><th><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>${this.keys
-                ? this.keys.map((k) => html`<tr data-key=${k.id} class=${k.revokedAt ? 'revoked' : ''}>
+              <tbody>${this.list.rows
+                ? this.list.rows.map((k) => html`<tr data-key=${k.id} class=${k.revokedAt ? 'revoked' : ''}>
                     <td>${k.name}</td><td class="mono muted">${k.preview}</td><td>${k.role}</td><td class="muted num">${formatDate(k.createdAt)}</td>
                     <td class="muted">${k.lastUsedAt ? html`<gpb-age at=${k.lastUsedAt}></gpb-age>` : 'never'}</td><td class="muted num">${k.expiresAt ? formatDate(k.expiresAt) : '—'}</td>
                     <td class="r">${k.revokedAt ? html`<span class="badge red">revoked</span>` : html`<button class="btn btn-sm btn-danger" type="button" @click=${() => this.revoke(k)} aria-label="Revoke ${k.name}">Revoke</button>`}</td></tr>`)
                 : loadingRows(3, 7)}</tbody></table></div>
-            ${this.cursor ? html`<div class="more"><button class="btn btn-sm" @click=${() => void this.load(true)}>Load more</button></div>` : nothing}`}
+            ${loadMoreButton(this.list)}`}
       </section>
       <dialog aria-labelledby="revoke-title"><form method="dialog" class="stack">
         <h2 id="revoke-title">Revoke ${this.revoking?.name ?? 'this key'}?</h2>

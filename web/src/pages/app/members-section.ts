@@ -2,8 +2,9 @@
 // members, change roles and remove them (the API keeps the last owner and who may grant owner).
 import { html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
-import { emptyState, errorState, loadingRows, messageOf, statesStyles, toast } from '../../components/ui';
+import { emptyState, errorState, loadingRows, loadMoreButton, messageOf, statesStyles, toast } from '../../components/ui';
 import { formatDate } from '../../lib/format';
+import { PagedList } from '../../lib/paged-list';
 import { api, session } from '../../lib/session';
 import type { Member, Role } from '../../lib/types';
 import { confirmDialog, sectionStyles } from './section-styles';
@@ -11,36 +12,16 @@ import { confirmDialog, sectionStyles } from './section-styles';
 const ROLES: Role[] = ['viewer', 'member', 'admin', 'owner'];
 
 export class MembersSection extends LitElement {
-  static override properties = { members: { state: true }, cursor: { state: true }, error: { state: true }, adding: { state: true }, removing: { state: true } };
-  declare members: Member[] | null;
-  declare cursor: string | null;
-  declare error: unknown;
+  static override properties = { adding: { state: true }, removing: { state: true } };
   declare adding: boolean;
   declare removing: Member | null;
 
+  private readonly list = new PagedList<Member>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/members', () => ({ limit: 50 }));
+
   constructor() {
     super();
-    this.members = null;
-    this.cursor = null;
-    this.error = null;
     this.adding = false;
     this.removing = null;
-  }
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void this.load(false);
-  }
-
-  private async load(more: boolean) {
-    this.error = null;
-    try {
-      const page = await api.page<Member>('/v1/members', { limit: 50 }, more ? this.cursor : null);
-      this.members = more && this.members ? [...this.members, ...page.data] : page.data;
-      this.cursor = page.nextCursor;
-    } catch (err) {
-      this.error = err;
-    }
   }
 
   private async add(e: SubmitEvent) {
@@ -53,7 +34,7 @@ export class MembersSection extends LitElement {
       await api.post('/v1/members', { email: String(data.get('email') ?? '').trim(), role: String(data.get('role')), ...(password ? { password } : {}) });
       form.reset();
       toast('Member added', 'ok');
-      await this.load(false);
+      await this.list.refresh();
     } catch (err) {
       toast(messageOf(err), 'error');
     } finally {
@@ -66,10 +47,10 @@ export class MembersSection extends LitElement {
       await api.patch(`/v1/members/${m.id}`, { role });
       toast(`${m.email} is now ${role}`, 'ok');
       if (m.id === session.me?.user?.id) await session.reloadMe();
-      await this.load(false);
+      await this.list.refresh();
     } catch (err) {
       toast(messageOf(err), 'error');
-      await this.load(false);
+      await this.list.refresh();
     }
   }
 
@@ -80,7 +61,7 @@ export class MembersSection extends LitElement {
     try {
       await api.delete(`/v1/members/${m.id}`);
       toast(`Removed ${m.email}`, 'ok');
-      await this.load(false);
+      await this.list.refresh();
     } catch (err) {
       toast(messageOf(err), 'error');
     }
@@ -98,14 +79,14 @@ export class MembersSection extends LitElement {
             <button class="btn btn-primary" type="submit" ?disabled=${this.adding}>${this.adding ? 'Adding…' : 'Add member'}</button>
           </form></section>`
         : nothing}
-      ${this.error ? errorState(this.error, () => void this.load(false)) : nothing}
+      ${this.list.error ? errorState(this.list.error, () => void this.list.retry()) : nothing}
       <section class="card">
-        ${this.members && this.members.length === 0
+        ${this.list.rows && this.list.rows.length === 0
           ? emptyState('No members', 'Add someone by email.')
           : html`<div class="table-wrap"><table class="data">
               <thead><tr><th>Email</th><th>Role</th><th>Joined</th><th><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>${this.members
-                ? this.members.map((m) => html`<tr data-member=${m.id}><td>${m.email}${m.id === session.me?.user?.id ? html` <span class="badge plain">you</span>` : nothing}</td>
+              <tbody>${this.list.rows
+                ? this.list.rows.map((m) => html`<tr data-member=${m.id}><td>${m.email}${m.id === session.me?.user?.id ? html` <span class="badge plain">you</span>` : nothing}</td>
                     <td>${admin
                       ? html`<select aria-label="Role of ${m.email}" @change=${(e: Event) => this.changeRole(m, (e.target as HTMLSelectElement).value)}>
                           ${ROLES.map((r) => html`<option value=${r} ?selected=${m.role === r} ?disabled=${r === 'owner' && !session.can('owner')}>${r}</option>`)}</select>`
@@ -113,7 +94,7 @@ export class MembersSection extends LitElement {
                     <td class="muted num">${formatDate(m.createdAt)}</td>
                     <td class="r">${admin ? html`<button class="btn btn-sm btn-danger" type="button" @click=${() => this.removeMember(m)} aria-label="Remove ${m.email}">Remove</button>` : nothing}</td></tr>`)
                 : loadingRows(3, 4)}</tbody></table></div>
-            ${this.cursor ? html`<div class="more"><button class="btn btn-sm" @click=${() => void this.load(true)}>Load more</button></div>` : nothing}`}
+            ${loadMoreButton(this.list)}`}
       </section>
       <dialog aria-labelledby="remove-title"><form method="dialog" class="stack">
         <h2 id="remove-title">Remove ${this.removing?.email ?? 'this member'}?</h2>
