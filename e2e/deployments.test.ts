@@ -1,7 +1,7 @@
 // A deployment end to end, every part real and separate: API → D1 → DEPLOY_JOBS queue → consumer →
 // the agent process (its simulated cloud) → signed HTTP callbacks → D1; and the reconcile pass on cron.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './stack';
+import { apiCaller, startStack, type Stack } from './stack';
 
 let stack: Stack;
 let token: string;
@@ -18,14 +18,7 @@ interface Deployment {
   events: { from: string | null; to: string | null; reason: string }[];
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(stack.api + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as T };
-}
+const call = apiCaller(() => stack.api, () => token);
 
 async function until(id: string, test: (d: Deployment) => boolean, what: string, timeoutMs = 20_000): Promise<Deployment> {
   const deadline = Date.now() + timeoutMs;

@@ -4,11 +4,11 @@
 // credited once. scripts/send-webhook.mjs replays a signed event and credits nothing more.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './stack';
+import { freePort, waitForHealth } from './net';
+import { apiCaller, startStack, type Stack } from './stack';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 let stack: Stack;
@@ -16,25 +16,7 @@ let sandbox: ChildProcess;
 let token: string;
 const webhookSecret = `whsec_${randomBytes(16).toString('hex')}`;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(stack.api + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: res.status, body: (await res.json().catch(() => null)) as T };
-}
+const call = apiCaller(() => stack.api, () => token);
 
 interface Payment {
   status: string;
@@ -57,14 +39,7 @@ beforeAll(async () => {
     env: { PATH: process.env.PATH, PORT: String(sandboxPort), HOST: '127.0.0.1', API_PUBLIC_URL: stack.api, ...payments },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${sandboxUrl}/healthz`)).ok) break;
-    } catch {
-      if (i > 100) throw new Error('the payments sandbox did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForHealth(`${sandboxUrl}/healthz`, 'the payments sandbox');
   const signup = await fetch(`${stack.api}/v1/auth/signup`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },

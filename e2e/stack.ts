@@ -4,25 +4,25 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { unstable_startWorker } from 'wrangler';
+import { freePort, waitForHealth } from './net';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+/** A JSON caller for the API as one signed-in user: each call has its own Idempotency-Key. */
+export function apiCaller(base: () => string, token: () => string) {
+  return async function call<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const res = await fetch(base() + path, {
+      method,
+      headers: { authorization: `Bearer ${token()}`, 'content-type': 'application/json', 'idempotency-key': crypto.randomUUID() },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  });
+    return { status: res.status, body: (await res.json().catch(() => null)) as T };
+  };
 }
 
 export interface Stack {
@@ -88,14 +88,7 @@ export async function startStack(agentEnv: Record<string, string> = {}, workerEn
   }
   const api = `http://127.0.0.1:${apiPort}`;
   const agentUrl = `http://127.0.0.1:${agentPort}`;
-  for (let i = 0; ; i++) {
-    try {
-      if ((await fetch(`${agentUrl}/healthz`)).ok) break;
-    } catch {
-      if (i > 100) throw new Error('the agent did not start');
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitForHealth(`${agentUrl}/healthz`, 'the agent');
   return {
     api,
     agent: agentUrl,

@@ -14,7 +14,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { launch, phoneOverflows, screenshots, type Browser } from './browser';
-import { freePort, startAppStack, type AppStack } from './app-stack';
+import { freePort } from '../net';
+import { startAppStack, type AppStack } from './app-stack';
 
 let stack: AppStack;
 let browser: Browser;
