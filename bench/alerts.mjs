@@ -22,7 +22,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { relocated, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
+import { relocated, withoutAssets, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
 import { freePort, median, round, sleep, stopProc } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -95,7 +95,7 @@ const sh = (args) => {
 /** The API bundled once, as `wrangler deploy` would ship it; served with no_bundle (no file watching). */
 function bundle(dir) {
   const source = join(dir, 'wrangler.source.toml');
-  writeFileSync(source, relocated(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8')), root));
+  writeFileSync(source, relocated(withoutAssets(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8'))), root));
   const out = join(dir, 'build');
   sh(['deploy', '--dry-run', '--outdir', out, '-c', source]);
   const script = readdirSync(out).find((f) => f.endsWith('.js'));

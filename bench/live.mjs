@@ -74,7 +74,7 @@ import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { relocated, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
+import { relocated, withoutAssets, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
 import { cpuTicksOf, directUrl, foreignCpuPct, freePort, mb, median, memKb, percentile, round, sleep, stopProc, workerdOf } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -973,7 +973,7 @@ async function main() {
   const toml = readFileSync(join(tree, 'wrangler.toml'), 'utf8');
   const main = /^main\s*=\s*"([^"]+)"/m.exec(toml)?.[1];
   if (!main) throw new BenchError('wrangler.toml has no main');
-  const benchToml = (mainLine) => relocated(withoutContainers(toml), tree, mainLine);
+  const benchToml = (mainLine) => relocated(withoutAssets(withoutContainers(toml)), tree, mainLine);
   const bundleConfig = join(workDir, 'wrangler.bundle.toml');
   writeFileSync(bundleConfig, benchToml(`main = ${JSON.stringify(join(tree, main))}`));
   log(`bundling the API from the ${info.source} (wrangler deploy --dry-run)`);

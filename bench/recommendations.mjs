@@ -38,7 +38,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { relocated, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
+import { relocated, withoutAssets, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
 import { cpuTicksOf, directUrl, foreignCpuPct, freePort, mb, median, memKb, percentile, round, sleep, stopProc, workerdOf } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -262,7 +262,7 @@ async function main() {
 
   log('bundling the API (wrangler deploy --dry-run)');
   const source = join(buildDir, 'wrangler.api.toml');
-  writeFileSync(source, relocated(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8')), root));
+  writeFileSync(source, relocated(withoutAssets(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8'))), root));
   const out = join(buildDir, 'api');
   run(wrangler, ['deploy', '--dry-run', '--outdir', out, '-c', source]);
   const script = readdirSync(out).find((f) => f.endsWith('.js'));

@@ -56,7 +56,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { relocated, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
+import { relocated, withoutAssets, withoutContainers } from '../scripts/lib/wrangler-toml.mjs';
 import { cpuTicksOf, directUrl, foreignCpuPct, freePort, mb, median, memKb, percentile, round, sleep, stopProc, workerdOf } from './lib.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -709,7 +709,7 @@ async function main() {
   const apiBuild = join(buildDir, 'api');
   const bareBuild = join(buildDir, 'bare');
   // Without [[containers]]: a dry run would build the agent's image (Docker); local runs have it off.
-  const apiToml = withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8'));
+  const apiToml = withoutAssets(withoutContainers(readFileSync(join(root, 'wrangler.toml'), 'utf8')));
   const apiSource = join(buildDir, 'wrangler.api.toml');
   writeFileSync(apiSource, relocated(apiToml, root));
   run(wrangler, ['deploy', '--dry-run', '--outdir', apiBuild, '-c', apiSource]);

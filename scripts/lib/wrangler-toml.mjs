@@ -9,6 +9,17 @@ export function withoutContainers(toml) {
   return out;
 }
 
+/**
+ * The config without its [assets] table, for the benchmarks: they measure the API, and with assets the
+ * entry of the local workerd is the assets router, which answers miniflare's
+ * /cdn-cgi/handler/scheduled trigger with a 500 instead of running the Worker's cron.
+ */
+export function withoutAssets(toml) {
+  const out = toml.replace(/^\[assets\]\n(?:(?!\[)[^\n]*\n)*/m, '');
+  if (out === toml) throw new Error('expected an [assets] table in wrangler.toml');
+  return out;
+}
+
 /** The config with `main` (unless `mainLine` replaces it), `migrations_dir` and the assets `directory` made absolute under `root`. */
 export function relocated(toml, root, mainLine) {
   const abs = (p) => JSON.stringify(`${root.replace(/\/$/, '')}/${p.replace(/^\.\//, '')}`);
