@@ -207,9 +207,9 @@ describe('the web app against npm start', () => {
     await page.goto(`${stack.base}/gpus/H100`);
     await page.locator('gpu-page [data-testid="min-price"]').filter({ hasText: '$' }).waitFor();
     expect(await page.locator('gpu-page h1').textContent()).toBe('H100-80GB');
-    await page.locator('gpu-page gpb-price-chart canvas').waitFor();
+    await page.locator('gpu-page gpb-chart[data-chart="history"] canvas').waitFor();
     await page.locator('gpu-page .tab', { hasText: '7d' }).click();
-    await page.locator('gpu-page gpb-price-chart canvas').waitFor();
+    await page.locator('gpu-page gpb-chart[data-chart="history"] canvas').waitFor();
     expect(await page.locator('gpu-page .tab[aria-pressed="true"]').textContent()).toBe('7d');
     await screenshots(page, 'gpu');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { adminDaily, dailyUsage, forecastColumns } from '../src/lib/chart-data';
+import { adminDaily, dailyUsage, forecastColumns, historyColumns } from '../src/lib/chart-data';
 import type { AdminOverview, ForecastPoint, HistoryPoint } from '../src/lib/types';
 
 const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / 1000;
@@ -47,5 +47,12 @@ describe('chart data', () => {
     expect(c.series[5]).toEqual([null, 2.1, 2.4, 2.5]);
     // Without a forecast there is nothing to join.
     expect(forecastColumns(history, [], 0).series[1]).toEqual([null, null, null]);
+  });
+
+  it('puts the price history oldest first as min, median and max columns', () => {
+    const p = (t: string, min: number, median: number, max: number): HistoryPoint => ({ t, minPricePerGpuHourUsd: min, medianPricePerGpuHourUsd: median, maxPricePerGpuHourUsd: max, offers: 3 });
+    const c = historyColumns([p('2026-11-29T11:00:00Z', 2, 2.5, 3), p('2026-11-29T10:00:00Z', 1.9, 2.4, 3.1)]);
+    expect(c.x).toEqual([Date.parse('2026-11-29T10:00:00Z') / 1000, Date.parse('2026-11-29T11:00:00Z') / 1000]);
+    expect(c.series).toEqual([[1.9, 2], [2.4, 2.5], [3.1, 3]]);
   });
 });

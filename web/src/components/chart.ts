@@ -20,6 +20,8 @@ export interface ChartSeries {
   width?: number;
   /** Left out of the legend (a band's edges). */
   legend?: boolean;
+  /** Dots on the line where the data is sparse (uPlot's own rule), so a lone point still shows. */
+  sparseDots?: boolean;
 }
 
 export interface ChartBand {
@@ -131,7 +133,7 @@ export class Chart extends LitElement {
         const stroke = this.color(s.tone);
         return s.kind === 'bar'
           ? { label: s.label, stroke, fill: withAlpha(stroke, 0.8), width: 0, paths: uPlot.paths.bars!({ size: [0.72, 44], radius: 0.12 }), points: { show: false }, value: (_u, v) => yValue(v) }
-          : { label: s.label, stroke, width: s.width ?? 2, dash: s.dash ? [6, 4] : undefined, points: { show: false }, spanGaps: false, value: (_u, v) => yValue(v) };
+          : { label: s.label, stroke, width: s.width ?? 2, dash: s.dash ? [6, 4] : undefined, ...(s.sparseDots ? {} : { points: { show: false } }), spanGaps: false, value: (_u, v) => yValue(v) };
       }),
     ];
     const counts = spec.y === 'count';

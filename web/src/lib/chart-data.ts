@@ -50,6 +50,15 @@ export function adminDaily(daily: AdminOverview['daily'], metric: AdminMetric): 
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
 
+/** Price history as [min, median, max] per GPU-hour, oldest first. */
+export function historyColumns(history: readonly HistoryPoint[]): Columns {
+  const points = [...history].sort((a, b) => Date.parse(a.t) - Date.parse(b.t));
+  return {
+    x: points.map((p) => Date.parse(p.t) / 1000),
+    series: [points.map((p) => p.minPricePerGpuHourUsd), points.map((p) => p.medianPricePerGpuHourUsd), points.map((p) => p.maxPricePerGpuHourUsd)],
+  };
+}
+
 /**
  * Recent median history and the forecast on one time axis: series are [history median, forecast,
  * lower 80, upper 80, lower 95, upper 95]. The forecast and its bands start at the last observed

@@ -7,7 +7,7 @@ import { base } from '../components/styles';
 import { emptyState, errorState, statesStyles } from '../components/ui';
 import { formatChangePercent, formatGb, formatInt, formatPrice, formatShare, pricingLabel } from '../lib/format';
 import { ApiError } from '../lib/api';
-import { forecastColumns } from '../lib/chart-data';
+import { forecastColumns, historyColumns } from '../lib/chart-data';
 import { api } from '../lib/session';
 import type { Forecast, Gpu, History, MarketSummaryRow, MedianChange, Offer, Page } from '../lib/types';
 import type { ChartSpec } from '../components/chart';
@@ -65,7 +65,7 @@ export class GpuPage extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     // The chart library loads beside the data, not before it.
-    void Promise.all([import('../components/price-chart'), import('../components/chart')]).then(() => (this.chartReady = true));
+    void import('../components/chart').then(() => (this.chartReady = true));
   }
 
   override willUpdate(changed: Map<string, unknown>) {
@@ -191,7 +191,22 @@ export class GpuPage extends LitElement {
     if (!this.history || !this.chartReady) return html`<div class="skeleton chart-sk" aria-label="Loading price history"></div>`;
     if (this.history.data.length === 0) return emptyState('No history yet', 'Prices are recorded at every ingestion; come back in a few minutes.');
     const span = { '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400 }[this.history.window] ?? 86_400;
-    return html`<gpb-price-chart .points=${this.history.data} .spanSeconds=${span}></gpb-price-chart>`;
+    const now = Date.now() / 1000;
+    // The x axis always spans the chosen window, however few points there are.
+    const spec: ChartSpec = {
+      columns: historyColumns(this.history.data),
+      series: [
+        { label: 'Min', tone: 'green', width: 1.5, sparseDots: true },
+        { label: 'Median', tone: 'accent', width: 2.25, sparseDots: true },
+        { label: 'Max', tone: 'red', width: 1.5, sparseDots: true },
+      ],
+      bands: [{ upper: 2, lower: 0, tone: 'accent', alpha: 0.08 }],
+      y: 'price',
+      x: 'time',
+      xRange: [now - span, now],
+      height: 280,
+    };
+    return html`<gpb-chart data-chart="history" .spec=${spec} label="Price per GPU-hour over time: minimum, median and maximum"></gpb-chart>`;
   }
 
   override render() {
