@@ -1,16 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ReactiveController } from 'lit';
 import type { QueryValue } from '../src/lib/api';
-import { PagedList } from '../src/lib/paged-list';
+import { PagedList, type PageSource } from '../src/lib/paged-list';
 import type { Page } from '../src/lib/types';
 
-/** A host that counts render requests, and a fetcher whose answers the test releases one by one. */
-function setup(query: () => Record<string, QueryValue> = () => ({})) {
+/** A host that counts render requests, and a page source whose answers the test releases one by one. */
+function setup(query: () => Record<string, QueryValue> = () => ({}), loadOnConnect = true) {
   const host = { updates: 0, controllers: [] as ReactiveController[], addController(c: ReactiveController) { this.controllers.push(c); }, removeController() {}, requestUpdate() { this.updates += 1; }, updateComplete: Promise.resolve(true) };
   const calls: { path: string; query: Record<string, QueryValue>; cursor: string | null; answer: (p: Page<number> | Error) => void }[] = [];
-  const fetchPage = (path: string, q: Record<string, QueryValue>, cursor: string | null) =>
-    new Promise<Page<number>>((resolve, reject) => calls.push({ path, query: q, cursor, answer: (p) => (p instanceof Error ? reject(p) : resolve(p)) }));
-  const list = new PagedList<number>(host, fetchPage, '/v1/things', query);
+  const source: PageSource = {
+    page: <T>(path: string, q: Record<string, QueryValue>, cursor: string | null) =>
+      new Promise<Page<T>>((resolve, reject) => calls.push({ path, query: q, cursor, answer: (p) => (p instanceof Error ? reject(p) : resolve(p as Page<T>)) })),
+  };
+  const list = new PagedList<number>(host, source, '/v1/things', query, loadOnConnect);
   return { host, calls, list };
 }
 const settle = () => new Promise((r) => setTimeout(r, 0));
@@ -71,5 +73,19 @@ describe('PagedList', () => {
     void list.reload();
     expect(list.rows).toBeNull();
     expect(calls).toHaveLength(3);
+  });
+
+  it('without loading on connect, loads once when first shown', async () => {
+    const { calls, list } = setup(() => ({}), false);
+    list.hostConnected();
+    expect(calls).toHaveLength(0);
+    list.ensureLoaded();
+    list.ensureLoaded();
+    expect(calls).toHaveLength(1);
+    calls[0]!.answer({ data: [1], nextCursor: null });
+    await settle();
+    list.ensureLoaded();
+    expect(calls).toHaveLength(1);
+    expect(list.rows).toEqual([1]);
   });
 });

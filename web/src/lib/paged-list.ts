@@ -5,7 +5,10 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { QueryValue } from './api';
 import type { Page } from './types';
 
-export type PageFetcher<T> = (path: string, query: Record<string, QueryValue>, cursor: string | null) => Promise<Page<T>>;
+/** What pages come from: the API client (`api` in lib/session), or a fake in tests. */
+export interface PageSource {
+  page<T>(path: string, query: Record<string, QueryValue>, cursor: string | null): Promise<Page<T>>;
+}
 
 export class PagedList<T> implements ReactiveController {
   /** null until the first page has arrived (render the loading state). */
@@ -17,14 +20,21 @@ export class PagedList<T> implements ReactiveController {
 
   constructor(
     private readonly host: ReactiveControllerHost,
-    private readonly fetchPage: PageFetcher<T>,
+    private readonly source: PageSource,
     private readonly path: string,
     private readonly query: () => Record<string, QueryValue> = () => ({}),
+    /** false: the host calls ensureLoaded() when the list is first shown, not on connect. */
+    private readonly loadOnConnect = true,
   ) {
     host.addController(this);
   }
 
   hostConnected(): void {
+    if (this.loadOnConnect) this.ensureLoaded();
+  }
+
+  /** Loads the first page unless it is loaded or loading. */
+  ensureLoaded(): void {
     if (this.rows === null && !this.busy) void this.load(false);
   }
 
@@ -61,7 +71,7 @@ export class PagedList<T> implements ReactiveController {
     this.error = null;
     this.host.requestUpdate();
     try {
-      const page = await this.fetchPage(this.path, this.query(), more ? this.cursor : null);
+      const page = await this.source.page<T>(this.path, this.query(), more ? this.cursor : null);
       if (generation !== this.generation) return;
       this.rows = more && this.rows ? [...this.rows, ...page.data] : page.data;
       this.cursor = page.nextCursor;

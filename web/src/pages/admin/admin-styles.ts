@@ -13,4 +13,11 @@ export const adminStyles = css`
   .inline-label { display: inline-flex; gap: 8px; align-items: center; font-size: var(--text-sm); color: var(--text-muted); font-weight: 550; }
   .inline-label select, .inline-label input { height: 30px; }
   .error { color: var(--red); font-size: var(--text-xs); font-weight: 500; }
+  .tiny { font-size: 11px; }
+  /* A panel's event feed: a badge column (--feed-badge wide), what happened, and the row's action or age. */
+  .feed { list-style: none; margin: 0; padding: 0; }
+  .feed li { display: grid; grid-template-columns: var(--feed-badge, 84px) minmax(0, 1fr) auto; gap: var(--space-3); align-items: start; padding: var(--space-3) var(--space-5); border-bottom: 1px solid var(--border); font-size: var(--text-sm); }
+  .feed li:last-child { border-bottom: 0; }
+  .feed .what { min-width: 0; overflow-wrap: anywhere; }
+  .sk { height: 160px; }
 `;

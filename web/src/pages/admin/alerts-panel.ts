@@ -1,6 +1,6 @@
 // `<admin-alerts>`: billing alerts across tenants, newest first (GET /v1/admin/billing-events), by
 // severity, in cursor pages.
-import { css, html, LitElement, nothing } from 'lit';
+import { html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, loadMoreButton, statesStyles } from '../../components/ui';
 import { PagedList } from '../../lib/paged-list';
@@ -23,7 +23,7 @@ export class AlertsPanel extends LitElement {
   static override properties = { severity: { state: true } };
   declare severity: string;
 
-  private readonly list = new PagedList<BillingEvent>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/admin/billing-events', () => ({ severity: this.severity || undefined, limit: 15 }));
+  private readonly list = new PagedList<BillingEvent>(this, api, '/v1/admin/billing-events', () => ({ severity: this.severity || undefined, limit: 15 }));
 
   constructor() {
     super();
@@ -53,14 +53,6 @@ export class AlertsPanel extends LitElement {
     base,
     statesStyles,
     adminStyles,
-    css`
-      .feed { list-style: none; margin: 0; padding: 0; }
-      .feed li { display: grid; grid-template-columns: 84px minmax(0, 1fr) auto; gap: var(--space-3); align-items: start; padding: var(--space-3) var(--space-5); border-bottom: 1px solid var(--border); font-size: var(--text-sm); }
-      .feed li:last-child { border-bottom: 0; }
-      .what { min-width: 0; overflow-wrap: anywhere; }
-      .tiny { font-size: 11px; }
-      .sk { height: 160px; }
-    `,
   ];
 }
 

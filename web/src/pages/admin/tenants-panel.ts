@@ -201,7 +201,6 @@ export class TenantsPanel extends LitElement {
       .list { min-width: 0; border-right: 1px solid var(--border); }
       @media (max-width: 1000px) { .list { border-right: 0; border-bottom: 1px solid var(--border); } }
       table.data td { height: 52px; }
-      .tiny { font-size: 11px; }
       .neg { color: var(--red); }
       tr.picked-row td { background: var(--accent-soft); }
       .adjust { display: flex; flex-direction: column; gap: var(--space-3); padding: var(--space-4) var(--space-5); }

@@ -16,7 +16,7 @@ export class WebhooksPanel extends LitElement {
   declare status: string;
   declare retrying: string | null;
 
-  private readonly list = new PagedList<WebhookEvent>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/admin/webhooks', () => ({ status: this.status || undefined, limit: 15 }));
+  private readonly list = new PagedList<WebhookEvent>(this, api, '/v1/admin/webhooks', () => ({ status: this.status || undefined, limit: 15 }));
 
   constructor() {
     super();
@@ -64,13 +64,8 @@ export class WebhooksPanel extends LitElement {
     statesStyles,
     adminStyles,
     css`
-      .feed { list-style: none; margin: 0; padding: 0; }
-      .feed li { display: grid; grid-template-columns: 96px minmax(0, 1fr) auto; gap: var(--space-3); align-items: start; padding: var(--space-3) var(--space-5); border-bottom: 1px solid var(--border); font-size: var(--text-sm); }
-      .feed li:last-child { border-bottom: 0; }
-      .what { min-width: 0; overflow-wrap: anywhere; }
-      .tiny { font-size: 11px; }
+      .feed { --feed-badge: 96px; }
       .err { color: var(--red); }
-      .sk { height: 160px; }
     `,
   ];
 }

@@ -13,7 +13,7 @@ const ACTIONS = ['tenant.signup', 'auth.login', 'auth.login_failed', 'auth.logou
 export class AuditSection extends LitElement {
   static override properties = { action: { state: true } };
   declare action: string;
-  private readonly list = new PagedList<AuditEntry>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/audit', () => ({ action: this.action || undefined, limit: 50 }));
+  private readonly list = new PagedList<AuditEntry>(this, api, '/v1/audit', () => ({ action: this.action || undefined, limit: 50 }));
 
   constructor() {
     super();

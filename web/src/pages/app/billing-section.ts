@@ -3,13 +3,14 @@
 // PayPal's page), this month's usage by day and by GPU or deployment, and the ledger.
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
-import { emptyState, errorState, loadingRows, messageOf, statesStyles } from '../../components/ui';
+import { emptyState, errorState, loadingRows, loadMoreButton, messageOf, statesStyles } from '../../components/ui';
 import { ApiError, newIdempotencyKey } from '../../lib/api';
 import { balanceNotice, ledgerKindLabel, parseCheckoutAmount, safeCheckoutUrl, TOP_UP_AMOUNTS } from '../../lib/billing';
 import { RETURN_PATH_KEY, safeReturnPath } from '../../lib/checkout-return';
 import { formatCost, formatDateTime, formatDuration, formatSignedCost } from '../../lib/format';
+import { PagedList } from '../../lib/paged-list';
 import { api, cachedGet, session } from '../../lib/session';
-import type { Balance, Checkout, LedgerTransaction, Page, PaymentProvider, Usage } from '../../lib/types';
+import type { Balance, Checkout, LedgerTransaction, PaymentProvider, Usage } from '../../lib/types';
 import { sectionStyles } from './section-styles';
 import './usage-chart';
 
@@ -28,11 +29,7 @@ export class BillingSection extends LitElement {
     groupBy: { state: true },
     usage: { state: true },
     usageError: { state: true },
-    ledger: { state: true },
-    ledgerCursor: { state: true },
-    ledgerError: { state: true },
     ledgerKind: { state: true },
-    ledgerBusy: { state: true },
   };
   declare query: URLSearchParams;
   declare balance: Balance | null;
@@ -45,11 +42,8 @@ export class BillingSection extends LitElement {
   declare groupBy: 'gpu' | 'deployment';
   declare usage: Usage | null;
   declare usageError: unknown;
-  declare ledger: LedgerTransaction[] | null;
-  declare ledgerCursor: string | null;
-  declare ledgerError: unknown;
   declare ledgerKind: string;
-  declare ledgerBusy: boolean;
+  private readonly ledger = new PagedList<LedgerTransaction>(this, api, '/v1/billing/ledger', () => ({ kind: this.ledgerKind || undefined, limit: 25 }));
 
   private pending: { key: string; body: string } | null = null;
 
@@ -66,18 +60,13 @@ export class BillingSection extends LitElement {
     this.groupBy = 'gpu';
     this.usage = null;
     this.usageError = null;
-    this.ledger = null;
-    this.ledgerCursor = null;
-    this.ledgerError = null;
     this.ledgerKind = '';
-    this.ledgerBusy = false;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.loadBalance();
     void this.loadUsage();
-    void this.loadLedger(false);
   }
 
   override willUpdate(changed: Map<string, unknown>) {
@@ -112,20 +101,6 @@ export class BillingSection extends LitElement {
       this.usage = await cachedGet<Usage>('/v1/billing/usage', { groupBy: this.groupBy });
     } catch (err) {
       this.usageError = err;
-    }
-  }
-
-  private async loadLedger(more: boolean) {
-    this.ledgerBusy = true;
-    this.ledgerError = null;
-    try {
-      const page = await api.page<LedgerTransaction>('/v1/billing/ledger', { kind: this.ledgerKind || undefined, limit: 25 }, more ? this.ledgerCursor : null);
-      this.ledger = more && this.ledger ? [...this.ledger, ...page.data] : page.data;
-      this.ledgerCursor = page.nextCursor;
-    } catch (err) {
-      this.ledgerError = err;
-    } finally {
-      this.ledgerBusy = false;
     }
   }
 
@@ -234,19 +209,19 @@ export class BillingSection extends LitElement {
   private renderLedger() {
     return html`<section class="card" aria-labelledby="ledger-title">
       <div class="card-head"><h2 id="ledger-title">Transactions</h2>
-        <label class="inline-label">Kind <select @change=${(e: Event) => { this.ledgerKind = (e.target as HTMLSelectElement).value; this.ledger = null; void this.loadLedger(false); }}>
+        <label class="inline-label">Kind <select @change=${(e: Event) => { this.ledgerKind = (e.target as HTMLSelectElement).value; void this.ledger.reload(); }}>
           ${LEDGER_FILTERS.map((k) => html`<option value=${k} ?selected=${this.ledgerKind === k}>${k ? ledgerKindLabel(k) : 'All'}</option>`)}</select></label></div>
-      ${this.ledgerError ? html`<div class="card-pad">${errorState(this.ledgerError, () => void this.loadLedger(this.ledger !== null))}</div>` : nothing}
-      ${this.ledger && this.ledger.length === 0
+      ${this.ledger.error ? html`<div class="card-pad">${errorState(this.ledger.error, () => void this.ledger.retry())}</div>` : nothing}
+      ${this.ledger.rows && this.ledger.rows.length === 0
         ? emptyState(this.ledgerKind ? `No ${ledgerKindLabel(this.ledgerKind).toLowerCase()} transactions` : 'No transactions yet', 'Credit purchases, GPU usage, plan fees and adjustments appear here.')
         : html`<div class="table-wrap"><table class="data ledger">
             <thead><tr><th>When</th><th>Kind</th><th>Description</th><th class="r">Amount</th></tr></thead>
-            <tbody>${this.ledger
-              ? this.ledger.map((t) => html`<tr data-txn=${t.id} data-kind=${t.kind}><td class="num muted">${formatDateTime(t.createdAt)}</td><td><span class="badge plain ${t.amountUsd > 0 ? 'green' : ''}">${ledgerKindLabel(t.kind)}</span></td>
+            <tbody>${this.ledger.rows
+              ? this.ledger.rows.map((t) => html`<tr data-txn=${t.id} data-kind=${t.kind}><td class="num muted">${formatDateTime(t.createdAt)}</td><td><span class="badge plain ${t.amountUsd > 0 ? 'green' : ''}">${ledgerKindLabel(t.kind)}</span></td>
                   <td class="desc">${t.description}${t.deploymentId ? html` · <a href="/deployments/${t.deploymentId}">deployment</a>` : nothing}</td>
                   <td class="r num strong ${t.amountUsd > 0 ? 'plus' : ''}">${formatSignedCost(t.amountUsd)}</td></tr>`)
               : loadingRows(4, 4)}</tbody></table></div>
-          ${this.ledgerCursor ? html`<div class="more"><button class="btn btn-sm" ?disabled=${this.ledgerBusy} @click=${() => void this.loadLedger(true)}>${this.ledgerBusy ? 'Loading…' : 'Load more'}</button></div>` : nothing}`}
+          ${loadMoreButton(this.ledger)}`}
     </section>`;
   }
 

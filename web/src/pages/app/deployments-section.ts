@@ -14,7 +14,7 @@ const STATUSES: DeploymentStatus[] = ['pending', 'provisioning', 'running', 'sto
 export class DeploymentsSection extends LitElement {
   static override properties = { status: { state: true } };
   declare status: string;
-  private readonly list = new PagedList<Deployment>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/deployments', () => ({ status: this.status || undefined, limit: 25 }));
+  private readonly list = new PagedList<Deployment>(this, api, '/v1/deployments', () => ({ status: this.status || undefined, limit: 25 }));
 
   constructor() {
     super();

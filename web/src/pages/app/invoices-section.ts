@@ -3,12 +3,13 @@
 // from the browser or downloaded as the API's self-contained HTML page.
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
-import { emptyState, errorState, loadingRows, messageOf, statesStyles, toast } from '../../components/ui';
+import { emptyState, errorState, loadingRows, loadMoreButton, messageOf, statesStyles, toast } from '../../components/ui';
 import { ApiError } from '../../lib/api';
 import { ledgerKindLabel } from '../../lib/billing';
 import { formatCost, formatDate, formatHours, formatPrice } from '../../lib/format';
+import { PagedList } from '../../lib/paged-list';
 import { api, cachedGet } from '../../lib/session';
-import type { Invoice, InvoiceSummary, Page } from '../../lib/types';
+import type { Invoice, InvoiceSummary } from '../../lib/types';
 import { sectionStyles } from './section-styles';
 
 const monthOf = (iso: string) => new Date(iso).toLocaleString('en-US', { month: 'long', year: 'numeric', timeZone: 'UTC' });
@@ -18,29 +19,22 @@ export class InvoicesSection extends LitElement {
     sub: { attribute: false },
     upcoming: { state: true },
     upcomingError: { state: true },
-    issued: { state: true },
-    cursor: { state: true },
-    listError: { state: true },
     invoice: { state: true },
     invoiceError: { state: true },
   };
   declare sub: string;
   declare upcoming: Invoice | null;
   declare upcomingError: unknown;
-  declare issued: InvoiceSummary[] | null;
-  declare cursor: string | null;
-  declare listError: unknown;
   declare invoice: Invoice | null;
   declare invoiceError: unknown;
+  /** Loaded when the list is first shown, not when one invoice is opened directly. */
+  private readonly issued = new PagedList<InvoiceSummary>(this, api, '/v1/billing/invoices', () => ({ limit: 24 }), false);
 
   constructor() {
     super();
     this.sub = '';
     this.upcoming = null;
     this.upcomingError = null;
-    this.issued = null;
-    this.cursor = null;
-    this.listError = null;
     this.invoice = null;
     this.invoiceError = null;
   }
@@ -51,7 +45,7 @@ export class InvoicesSection extends LitElement {
     else {
       this.invoice = null;
       if (!this.upcoming) void this.loadUpcoming();
-      if (!this.issued) void this.loadIssued(false);
+      this.issued.ensureLoaded();
     }
   }
 
@@ -61,17 +55,6 @@ export class InvoicesSection extends LitElement {
       this.upcoming = await cachedGet<Invoice>('/v1/billing/invoices/upcoming');
     } catch (err) {
       this.upcomingError = err;
-    }
-  }
-
-  private async loadIssued(more: boolean) {
-    this.listError = null;
-    try {
-      const page = await api.page<InvoiceSummary>('/v1/billing/invoices', { limit: 24 }, more ? this.cursor : null);
-      this.issued = more && this.issued ? [...this.issued, ...page.data] : page.data;
-      this.cursor = page.nextCursor;
-    } catch (err) {
-      this.listError = err;
     }
   }
 
@@ -159,17 +142,17 @@ export class InvoicesSection extends LitElement {
           : html`<div class="skeleton sk"></div>`}
       <section class="card issued" aria-labelledby="issued-title">
         <div class="card-head"><h2 id="issued-title">Issued invoices</h2><span class="faint small">One per month with activity, issued on the 1st</span></div>
-        ${this.listError ? html`<div class="card-pad">${errorState(this.listError, () => void this.loadIssued(false))}</div>` : nothing}
-        ${this.issued && this.issued.length === 0
+        ${this.issued.error ? html`<div class="card-pad">${errorState(this.issued.error, () => void this.issued.retry())}</div>` : nothing}
+        ${this.issued.rows && this.issued.rows.length === 0
           ? emptyState('No invoices issued yet', 'Your first invoice is issued at the start of next month, from this month’s ledger.')
           : html`<div class="table-wrap"><table class="data">
               <thead><tr><th>Period</th><th>Issued</th><th class="r">Charges</th><th class="r">Payments</th><th class="r">Closing balance</th><th><span class="sr-only">Actions</span></th></tr></thead>
-              <tbody>${this.issued
-                ? this.issued.map((i) => html`<tr data-invoice=${i.id}><td><a href="/app/invoices/${i.id}">${monthOf(i.periodStart)}</a></td><td class="muted num">${formatDate(i.issuedAt)}</td>
+              <tbody>${this.issued.rows
+                ? this.issued.rows.map((i) => html`<tr data-invoice=${i.id}><td><a href="/app/invoices/${i.id}">${monthOf(i.periodStart)}</a></td><td class="muted num">${formatDate(i.issuedAt)}</td>
                     <td class="r num">${formatCost(i.chargesUsd)}</td><td class="r num">${formatCost(i.paymentsUsd)}</td><td class="r num strong">${formatCost(i.closingBalanceUsd)}</td>
                     <td class="r"><a class="btn btn-sm" href="/app/invoices/${i.id}">View</a></td></tr>`)
                 : loadingRows(2, 6)}</tbody></table></div>
-            ${this.cursor ? html`<div class="more"><button class="btn btn-sm" @click=${() => void this.loadIssued(true)}>Load more</button></div>` : nothing}`}
+            ${loadMoreButton(this.issued)}`}
       </section>
     </div>`;
   }

@@ -20,7 +20,7 @@ export class KeysSection extends LitElement {
   declare revoking: ApiKey | null;
   private pending: { key: string; body: string } | null = null;
 
-  private readonly list = new PagedList<ApiKey>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/api-keys', () => ({ limit: 50 }));
+  private readonly list = new PagedList<ApiKey>(this, api, '/v1/api-keys', () => ({ limit: 50 }));
 
   constructor() {
     super();

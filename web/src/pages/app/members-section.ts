@@ -16,7 +16,7 @@ export class MembersSection extends LitElement {
   declare adding: boolean;
   declare removing: Member | null;
 
-  private readonly list = new PagedList<Member>(this, (path, query, cursor) => api.page(path, query, cursor), '/v1/members', () => ({ limit: 50 }));
+  private readonly list = new PagedList<Member>(this, api, '/v1/members', () => ({ limit: 50 }));
 
   constructor() {
     super();
