@@ -10,6 +10,11 @@ export function toHex(bytes: ArrayBuffer | Uint8Array): string {
   return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** Decodes an even-length hex string (the caller checks the alphabet). */
+export function fromHex(hex: string): Uint8Array {
+  return Uint8Array.from(hex.match(/../g) ?? [], (b) => parseInt(b, 16));
+}
+
 export function toBase64(bytes: Uint8Array): string {
   let bin = '';
   // In slices: spreading a large array into fromCharCode would overflow the call stack.

@@ -2,7 +2,7 @@
 // HMAC-SHA256 of `<t>.<raw body bytes>` keyed by an endpoint secret. Several secrets are accepted
 // (rotation), the timestamp must be within 5 minutes either way, and every comparison is
 // crypto.subtle.verify, which is constant-time. WebCrypto only, so the scripts can share the idea.
-import { utf8 } from '../../encoding';
+import { fromHex, toHex, utf8 } from '../../encoding';
 
 export const STRIPE_TOLERANCE_SECONDS = 300;
 
@@ -35,8 +35,6 @@ export function parseStripeSignature(header: string): ParsedStripeSignature | nu
   return t === null || v1.length === 0 ? null : { t, v1: v1.slice(0, 8) };
 }
 
-const fromHex = (hex: string) => Uint8Array.from(hex.match(/../g)!, (b) => parseInt(b, 16));
-
 function signedPayload(t: number, body: Uint8Array): Uint8Array {
   const head = utf8(`${t}.`);
   const out = new Uint8Array(head.length + body.length);
@@ -67,7 +65,7 @@ export async function verifyStripeSignature(secrets: readonly string[], header: 
 export async function stripeSignatureHeader(secret: string, body: Uint8Array | string, tSeconds: number): Promise<string> {
   const bytes = typeof body === 'string' ? utf8(body) : body;
   const mac = new Uint8Array(await crypto.subtle.sign('HMAC', await hmacKey(secret, 'sign'), signedPayload(tSeconds, bytes)));
-  return `t=${tSeconds},v1=${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `t=${tSeconds},v1=${toHex(mac)}`;
 }
 
 /** The configured endpoint secrets: a comma list, so an old and a new secret both verify during a rotation. */
