@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient, ApiError, buildQuery, type TokenSource } from '../src/lib/api';
+import { ApiClient, ApiError, buildQuery, SubmissionKey, type TokenSource } from '../src/lib/api';
 
 interface Call {
   url: string;
@@ -90,5 +90,20 @@ describe('API client', () => {
     expect([first.data, second.data, second.nextCursor]).toEqual([[1], [2], null]);
     expect(calls.map((x) => x.url)).toEqual(['/v1/deployments?status=running&limit=2', '/v1/deployments?status=running&limit=2&cursor=c2']);
     expect(buildQuery({ a: '', b: undefined, c: null, d: ['x', 'y'], e: [], f: 0 })).toBe('?d=x%2Cy&f=0');
+  });
+});
+
+describe('SubmissionKey', () => {
+  it('reuses the key while the same body is retried, and gives a new one for a changed body or after done()', () => {
+    const k = new SubmissionKey();
+    const first = k.for('{"a":1}');
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect(k.for('{"a":1}')).toBe(first);
+    const changed = k.for('{"a":2}');
+    expect(changed).not.toBe(first);
+    expect(k.for('{"a":1}')).not.toBe(first);
+    const again = k.for('{"a":1}');
+    k.done();
+    expect(k.for('{"a":1}')).not.toBe(again);
   });
 });

@@ -187,3 +187,22 @@ export class ApiClient {
 export function newIdempotencyKey(): string {
   return crypto.randomUUID();
 }
+
+/**
+ * The Idempotency-Key of one form's submissions: the same body again (a retry after a network error
+ * or a timeout) reuses the key, so the server answers from its record instead of acting twice; a
+ * changed body, or any body after `done()`, gets a fresh key.
+ */
+export class SubmissionKey {
+  private last: { key: string; body: string } | null = null;
+
+  for(body: string): string {
+    if (!this.last || this.last.body !== body) this.last = { key: newIdempotencyKey(), body };
+    return this.last.key;
+  }
+
+  /** The submission succeeded: the next one is a new intent. */
+  done(): void {
+    this.last = null;
+  }
+}

@@ -7,7 +7,7 @@ import { css, html, LitElement, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { base } from '../components/styles';
 import { availabilityBadge, errorState, messageOf, statesStyles } from '../components/ui';
-import { ApiError, newIdempotencyKey } from '../lib/api';
+import { ApiError, SubmissionKey } from '../lib/api';
 import { deployBody, type DeployBody, type DeployFormValues } from '../lib/deploy-form';
 import { suggestTopUp } from '../lib/billing';
 import { estimateCost, formatCost, formatGb, formatHours, formatPrice, pricingLabel } from '../lib/format';
@@ -43,7 +43,7 @@ export class DeployPage extends LitElement {
   declare submitError: unknown;
   declare revealed: Set<number>;
 
-  private idempotency: { key: string; body: string } | null = null;
+  private readonly submission = new SubmissionKey();
   private envIds = [0];
   private nextEnvId = 1;
 
@@ -147,11 +147,10 @@ export class DeployPage extends LitElement {
     const body = this.review!;
     const text = JSON.stringify(body);
     // The same reviewed body keeps its key, so a retry replays instead of deploying twice.
-    if (!this.idempotency || this.idempotency.body !== text) this.idempotency = { key: newIdempotencyKey(), body: text };
     this.busy = true;
     this.submitError = null;
     try {
-      const d = await api.post<Deployment>('/v1/deployments', body, { idempotencyKey: this.idempotency.key });
+      const d = await api.post<Deployment>('/v1/deployments', body, { idempotencyKey: this.submission.for(text) });
       reads.invalidate('/v1/billing');
       navigate(`/deployments/${d.id}`);
     } catch (err) {

@@ -4,7 +4,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, loadingRows, messageOf, statesStyles, toast } from '../../components/ui';
-import { ApiError, newIdempotencyKey } from '../../lib/api';
+import { ApiError, SubmissionKey } from '../../lib/api';
 import { formatCost, formatDate, formatSignedCost } from '../../lib/format';
 import { api } from '../../lib/session';
 import type { AdminTenant, Adjustment, Page } from '../../lib/types';
@@ -41,7 +41,7 @@ export class TenantsPanel extends LitElement {
   declare last: Adjustment | null;
 
   private searchTimer: ReturnType<typeof setTimeout> | undefined;
-  private pending: { key: string; body: string } | null = null;
+  private readonly submission = new SubmissionKey();
 
   constructor() {
     super();
@@ -112,12 +112,11 @@ export class TenantsPanel extends LitElement {
     }
     const text = JSON.stringify(body);
     // The same adjustment keeps its key: a retry after a lost answer posts it once.
-    if (!this.pending || this.pending.body !== text) this.pending = { key: newIdempotencyKey(), body: text };
     this.posting = true;
     this.formError = null;
     try {
-      this.last = await api.post<Adjustment>('/v1/admin/billing/adjustments', body, { idempotencyKey: this.pending.key });
-      this.pending = null;
+      this.last = await api.post<Adjustment>('/v1/admin/billing/adjustments', body, { idempotencyKey: this.submission.for(text) });
+      this.submission.done();
       toast(`${formatSignedCost(this.last.amountUsd)} for ${this.name(this.last.tenantId)}; balance ${formatCost(this.last.balanceUsd)}`, 'ok');
       this.rows = this.rows?.map((r) => (r.id === this.last!.tenantId ? { ...r, balanceUsd: this.last!.balanceUsd } : r)) ?? null;
       this.amount = '';

@@ -5,7 +5,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, loadingRows, messageOf, statesStyles, toast } from '../../components/ui';
-import { ApiError, newIdempotencyKey } from '../../lib/api';
+import { ApiError, SubmissionKey } from '../../lib/api';
 import { ALERT_PRICING, alertBody, deliveryOutcome, deliveryTone, describeRule, emptyAlertForm, type AlertFormValues } from '../../lib/alerts';
 import { formatDateTime, formatPrice, pricingLabel } from '../../lib/format';
 import { LiveConnection, type LiveStatus } from '../../lib/live';
@@ -66,7 +66,7 @@ export class AlertsSection extends LitElement {
   declare deliveriesBusy: boolean;
   declare feed: Array<{ id: string; at: string; data: AlertFired }>;
   declare liveStatus: LiveStatus;
-  private pending: { key: string; body: string } | null = null;
+  private readonly submission = new SubmissionKey();
   private live: LiveConnection | null = null;
 
   constructor() {
@@ -195,12 +195,11 @@ export class AlertsSection extends LitElement {
     this.errors = {};
     const text = JSON.stringify(result.body);
     // The same body keeps its key: a retry after a network error creates no second alert.
-    if (!this.pending || this.pending.body !== text) this.pending = { key: newIdempotencyKey(), body: text };
     this.creating = true;
     this.formError = null;
     try {
-      const created = await api.post<AlertCreated>('/v1/alerts', result.body, { idempotencyKey: this.pending.key });
-      this.pending = null;
+      const created = await api.post<AlertCreated>('/v1/alerts', result.body, { idempotencyKey: this.submission.for(text) });
+      this.submission.done();
       this.values = { ...emptyAlertForm(), gpu: this.values.gpu };
       if (created.signingSecret) {
         this.created = created;

@@ -4,7 +4,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, loadingRows, loadMoreButton, messageOf, statesStyles } from '../../components/ui';
-import { ApiError, newIdempotencyKey } from '../../lib/api';
+import { ApiError, SubmissionKey } from '../../lib/api';
 import { balanceNotice, ledgerKindLabel, parseCheckoutAmount, safeCheckoutUrl, TOP_UP_AMOUNTS } from '../../lib/billing';
 import { RETURN_PATH_KEY, safeReturnPath } from '../../lib/checkout-return';
 import { formatCost, formatDateTime, formatDuration, formatSignedCost } from '../../lib/format';
@@ -45,7 +45,7 @@ export class BillingSection extends LitElement {
   declare ledgerKind: string;
   private readonly ledger = new PagedList<LedgerTransaction>(this, api, '/v1/billing/ledger', () => ({ kind: this.ledgerKind || undefined, limit: 25 }));
 
-  private pending: { key: string; body: string } | null = null;
+  private readonly submission = new SubmissionKey();
 
   constructor() {
     super();
@@ -116,11 +116,10 @@ export class BillingSection extends LitElement {
     const body = { amountUsd: parsed.amountUsd, provider: this.provider };
     const text = JSON.stringify(body);
     // The same amount and provider keep their key: a retry after a network error makes no second order.
-    if (!this.pending || this.pending.body !== text) this.pending = { key: newIdempotencyKey(), body: text };
     this.paying = true;
     this.payError = null;
     try {
-      const checkout = await api.post<Checkout>('/v1/billing/checkout', body, { idempotencyKey: this.pending.key });
+      const checkout = await api.post<Checkout>('/v1/billing/checkout', body, { idempotencyKey: this.submission.for(text) });
       const url = safeCheckoutUrl(checkout.checkoutUrl);
       if (!url) throw new Error('The payment provider answered an unusable checkout address.');
       const back = safeReturnPath(this.query.get('return'));

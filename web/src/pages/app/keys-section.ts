@@ -3,7 +3,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { emptyState, errorState, loadingRows, loadMoreButton, messageOf, statesStyles, toast } from '../../components/ui';
-import { ApiError, newIdempotencyKey } from '../../lib/api';
+import { ApiError, SubmissionKey } from '../../lib/api';
 import { formatDate } from '../../lib/format';
 import { PagedList } from '../../lib/paged-list';
 import { api, session } from '../../lib/session';
@@ -18,7 +18,7 @@ export class KeysSection extends LitElement {
   declare creating: boolean;
   declare formError: unknown;
   declare revoking: ApiKey | null;
-  private pending: { key: string; body: string } | null = null;
+  private readonly submission = new SubmissionKey();
 
   private readonly list = new PagedList<ApiKey>(this, api, '/v1/api-keys', () => ({ limit: 50 }));
 
@@ -37,12 +37,11 @@ export class KeysSection extends LitElement {
     const days = String(data.get('expiresInDays') ?? '');
     const body = { name: String(data.get('name') ?? '').trim(), role: String(data.get('role')), ...(days ? { expiresInDays: Number(days) } : {}) };
     const text = JSON.stringify(body);
-    if (!this.pending || this.pending.body !== text) this.pending = { key: newIdempotencyKey(), body: text };
     this.creating = true;
     this.formError = null;
     try {
-      this.created = await api.post<ApiKey & { key: string }>('/v1/api-keys', body, { idempotencyKey: this.pending.key });
-      this.pending = null;
+      this.created = await api.post<ApiKey & { key: string }>('/v1/api-keys', body, { idempotencyKey: this.submission.for(text) });
+      this.submission.done();
       form.reset();
       await this.list.refresh();
       await this.updateComplete;

@@ -4,7 +4,7 @@
 import { css, html, LitElement, nothing } from 'lit';
 import { base } from '../../components/styles';
 import { errorState, messageOf, statesStyles, toast } from '../../components/ui';
-import { ApiError, newIdempotencyKey } from '../../lib/api';
+import { ApiError, SubmissionKey } from '../../lib/api';
 import { quotePlanChange, suggestTopUp, type PlanChangeQuote } from '../../lib/billing';
 import { formatCost, formatDate, formatInt } from '../../lib/format';
 import { api, cachedGet, reads, session } from '../../lib/session';
@@ -33,7 +33,7 @@ export class PlanSection extends LitElement {
   declare busy: boolean;
   declare changeError: unknown;
 
-  private idempotency: { key: string; plan: string } | null = null;
+  private readonly submission = new SubmissionKey();
 
   constructor() {
     super();
@@ -81,12 +81,11 @@ export class PlanSection extends LitElement {
   private async confirm() {
     const target = this.target!;
     // One key per chosen plan: a retry of the same change cannot charge twice.
-    if (!this.idempotency || this.idempotency.plan !== target.id) this.idempotency = { key: newIdempotencyKey(), plan: target.id };
     this.busy = true;
     this.changeError = null;
     try {
-      const change = await api.post<PlanChange>('/v1/billing/subscription', { plan: target.id }, { idempotencyKey: this.idempotency.key });
-      this.idempotency = null;
+      const change = await api.post<PlanChange>('/v1/billing/subscription', { plan: target.id }, { idempotencyKey: this.submission.for(target.id) });
+      this.submission.done();
       this.renderRoot.querySelector<HTMLDialogElement>('dialog')?.close();
       reads.invalidate('/v1/billing');
       await session.reloadMe();
