@@ -88,6 +88,9 @@ export const base = css`
   /* A visually hidden header label is absolutely positioned: its cell must hold it, or it widens the page on phones. */
   table.data th { position: relative; }
 
+  .crumbs { display: flex; gap: 8px; font-size: var(--text-sm); color: var(--text-muted); margin-bottom: var(--space-3); }
+  .crumbs a { color: var(--text-muted); }
+
   .skeleton { background: linear-gradient(90deg, var(--bg-muted), var(--bg-hover), var(--bg-muted)); background-size: 200% 100%; animation: shimmer 1.4s infinite; border-radius: var(--radius-sm); }
   @keyframes shimmer { from { background-position: 200% 0; } to { background-position: -200% 0; } }
 

@@ -205,8 +205,6 @@ export class DeploymentPage extends LitElement {
     base,
     statesStyles,
     css`
-      .crumbs { display: flex; gap: 8px; font-size: var(--text-sm); color: var(--text-muted); margin-bottom: var(--space-3); }
-      .crumbs a { color: var(--text-muted); }
       .cards { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: var(--space-3); margin: var(--space-4) 0; }
       @media (max-width: 860px) { .cards { grid-template-columns: minmax(0, 1fr); } }
       .cards .card { display: flex; flex-direction: column; gap: var(--space-2); }

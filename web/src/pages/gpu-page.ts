@@ -299,8 +299,6 @@ export class GpuPage extends LitElement {
     base,
     statesStyles,
     css`
-      .crumbs { display: flex; gap: 8px; font-size: var(--text-sm); color: var(--text-muted); margin-bottom: var(--space-3); }
-      .crumbs a { color: var(--text-muted); }
       .stats { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: var(--space-3); margin-bottom: var(--space-4); }
       @media (max-width: 860px) { .stats { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
       .stat-card { display: flex; flex-direction: column; gap: 6px; padding: var(--space-4); }
